@@ -1,0 +1,26 @@
+#pragma once
+// What a run recorded: every scrape of /metrics, parsed. The promtool test writer and the
+// OpenMetrics writer turn a Recording into files. Plain data.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tokensim/exposition.h"
+#include "tokensim/scenario.h"
+
+namespace tokensim {
+
+struct ScrapeRecord {
+  Millis at{0};                 // virtual time of the scrape, k * scrape_interval
+  std::vector<Sample> samples;  // as parsed from the exposition text, in scrape order
+};
+
+struct Recording {
+  Millis scrape_interval{15000};
+  std::vector<ScrapeRecord> scrapes;  // scrapes[k].at == k * scrape_interval
+  // Metric TYPE and HELP by family name, from the scrapes (needed by the OpenMetrics writer).
+  std::vector<MetricFamilyInfo> families;
+};
+
+}  // namespace tokensim

@@ -1,0 +1,84 @@
+#pragma once
+// A scenario: what traffic to send the token service, for how long, and what the alert rules
+// must (not) do in response. Loaded from YAML by scenario_loader.h; plain data, no behaviour,
+// safe to share read-only between threads.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tokensim {
+
+using Millis = std::chrono::milliseconds;
+
+// What one simulated client does on each arrival.
+enum class Behaviour {
+  kEphemeral,  // POST for a token with the principal, then open the stream with ?token=
+  kPrincipal,  // open the stream with the principal token (fallback path)
+  kIssueOnly,  // POST for a token and never use it (a leak)
+  kInvalid,    // open the stream with a random well-formed token that was never issued
+  kReplay,     // open a stream with a fresh token, close it, then use the same token again
+  kExpired,    // POST for a token, wait `delay`, then use it
+};
+
+enum class Arrival { kUniform, kPoisson };
+enum class PrincipalVia { kQuery, kHeader };
+
+struct TrafficSource {
+  Behaviour behaviour = Behaviour::kEphemeral;
+  double rate_per_second = 0;    // "2/s", "30/m", decimals allowed
+  Millis start{0};               // active in [start, end)
+  Millis end{0};                 // the loader fills in the scenario's duration when absent
+  Millis hold{0};                // streams stay open this long; 0 closes after `ready`
+  Arrival arrival = Arrival::kUniform;
+  PrincipalVia via = PrincipalVia::kQuery;  // kPrincipal only
+  std::optional<Millis> delay;   // kExpired only; absent means token TTL + 1s
+  int line = 0;                  // 1-based line in the scenario file, for messages
+};
+
+// Per-run overrides of the service configuration. Absent fields keep the service defaults.
+struct ServiceOverrides {
+  std::optional<Millis> token_ttl;
+  std::optional<bool> single_use;
+  std::optional<uint64_t> max_active_tokens;
+  std::optional<uint64_t> max_streams;
+  std::optional<Millis> heartbeat_interval;
+  // Fault injection: extra latency added to each operation, on whichever clock the service
+  // runs. Zero (the default) injects nothing.
+  Millis inject_issue{0};
+  Millis inject_lookup{0};
+  Millis inject_establish{0};
+};
+
+// One entry of `expect:`. Either an alert expectation (alert non-empty) or an expression
+// expectation (expr non-empty), never both.
+struct Expectation {
+  std::string alert;
+  std::vector<Millis> firing;      // must be firing at each of these times
+  std::vector<Millis> not_firing;  // must not be firing at each of these times
+  bool never_fires = false;        // firing at no evaluation of the whole run
+
+  std::string expr;                // a PromQL expression yielding one sample
+  Millis at{0};
+  double equals = 0;
+  std::string equals_text;         // `equals` as written, for messages and generated tests
+
+  int line = 0;
+};
+
+struct Scenario {
+  std::string name;         // [a-z0-9_]+
+  std::string description;
+  std::string file;         // path it was loaded from
+  Millis duration{0};
+  Millis scrape_interval{15000};
+  Millis evaluation_interval{30000};
+  uint64_t seed = 1;
+  ServiceOverrides service;
+  std::vector<TrafficSource> traffic;
+  std::vector<Expectation> expect;
+};
+
+}  // namespace tokensim
