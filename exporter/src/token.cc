@@ -1,0 +1,128 @@
+#include "vx11/token.h"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <sys/random.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace vx11 {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void FillRandom(void* buf, size_t len) {
+  auto* p = static_cast<uint8_t*>(buf);
+  while (len > 0) {
+    const ssize_t n = getrandom(p, len, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "getrandom");
+    }
+    p += n;
+    len -= static_cast<size_t>(n);
+  }
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+TokenId RandomTokenId() {
+  TokenId id;
+  FillRandom(&id, sizeof(id));
+  return id;
+}
+
+std::string FormatTokenId(TokenId id) {
+  std::string out(36, '-');
+  size_t pos = 0;
+  for (int i = 0; i < 32; ++i) {
+    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+    const uint64_t word = i < 16 ? id.hi : id.lo;
+    const int shift = 60 - 4 * (i % 16);
+    out[pos++] = kHex[(word >> shift) & 0xf];
+  }
+  return out;
+}
+
+std::optional<TokenId> ParseTokenId(std::string_view text) {
+  if (text.size() != 36) return std::nullopt;
+  TokenId id;
+  int nibble = 0;
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) {
+      if (text[pos] != '-') return std::nullopt;
+      continue;
+    }
+    const int v = HexValue(text[pos]);
+    if (v < 0) return std::nullopt;
+    uint64_t& word = nibble < 16 ? id.hi : id.lo;
+    word = (word << 4) | static_cast<uint64_t>(v);
+    ++nibble;
+  }
+  return id;
+}
+
+std::string ShortToken(std::string_view token) {
+  if (token.empty()) return "None";
+  return std::string(token.substr(0, 8)) + "...";
+}
+
+Sha256 Sha256Of(std::string_view data) {
+  Sha256 digest;
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data());
+  return digest;
+}
+
+std::string HexOf(const Sha256& digest) {
+  std::string out;
+  out.reserve(64);
+  for (uint8_t b : digest) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
+  }
+  return out;
+}
+
+std::optional<Sha256> ParseSha256Hex(std::string_view hex) {
+  if (hex.size() != 64) return std::nullopt;
+  Sha256 digest;
+  for (size_t i = 0; i < 32; ++i) {
+    const int h = HexValue(hex[2 * i]);
+    const int l = HexValue(hex[2 * i + 1]);
+    if (h < 0 || l < 0) return std::nullopt;
+    digest[i] = static_cast<uint8_t>(h << 4 | l);
+  }
+  return digest;
+}
+
+std::string RandomPrincipalToken() {
+  Sha256 bytes;
+  FillRandom(bytes.data(), bytes.size());
+  return HexOf(bytes);
+}
+
+PrincipalSet::PrincipalSet(std::vector<Principal> principals)
+    : principals_(std::move(principals)) {}
+
+std::optional<uint32_t> PrincipalSet::Authenticate(std::string_view token) const {
+  if (token.empty()) return std::nullopt;
+  const Sha256 presented = Sha256Of(token);
+  std::optional<uint32_t> match;
+  for (uint32_t i = 0; i < principals_.size(); ++i) {
+    if (CRYPTO_memcmp(presented.data(), principals_[i].token_sha256.data(), presented.size()) ==
+        0) {
+      match = i;
+    }
+  }
+  return match;
+}
+
+}  // namespace vx11
