@@ -1,0 +1,117 @@
+#include "vx11/metrics.h"
+
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
+namespace vx11 {
+namespace {
+
+const prometheus::Labels& ServiceLabels() {
+  static const prometheus::Labels labels{{"service", kServiceLabel}};
+  return labels;
+}
+
+prometheus::Counter& NewCounter(prometheus::Registry& r, const std::string& name,
+                                const std::string& help, const prometheus::Labels& labels = {}) {
+  return prometheus::BuildCounter().Name(name).Help(help).Labels(ServiceLabels()).Register(r).Add(
+      labels);
+}
+
+prometheus::Histogram& NewHistogram(prometheus::Registry& r, const std::string& name,
+                                    const std::string& help) {
+  return prometheus::BuildHistogram()
+      .Name(name)
+      .Help(help)
+      .Labels(ServiceLabels())
+      .Register(r)
+      .Add({}, ServiceMetrics::LatencyBuckets());
+}
+
+prometheus::Counter& FailureCounter(prometheus::Registry& r, const std::string& reason) {
+  // One family: Register() returns the existing family for a repeated name and help.
+  return NewCounter(r, "vx11_operator_sse_auth_failures_total",
+                    "SSE stream authentication failures, by reason.", {{"reason", reason}});
+}
+
+prometheus::MetricFamily TokenFamily(const std::string& name, const std::string& help,
+                                     prometheus::MetricType type, uint64_t value) {
+  prometheus::ClientMetric metric;
+  metric.label.push_back({"service", kServiceLabel});
+  if (type == prometheus::MetricType::Counter) {
+    metric.counter.value = static_cast<double>(value);
+  } else {
+    metric.gauge.value = static_cast<double>(value);
+  }
+  return prometheus::MetricFamily{name, help, type, {metric}};
+}
+
+}  // namespace
+
+const prometheus::Histogram::BucketBoundaries& ServiceMetrics::LatencyBuckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets{
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+  return buckets;
+}
+
+ServiceMetrics::ServiceMetrics(const std::string& version, TokenStore& store)
+    : store_(store),
+      tokens_invalid(NewCounter(registry_, "vx11_operator_ephemeral_tokens_invalid_total",
+                                "Token validation failures (invalid/expired).")),
+      connections_ephemeral(NewCounter(registry_, "vx11_operator_sse_connections_ephemeral_total",
+                                       "SSE connections using ephemeral tokens.")),
+      connections_principal(NewCounter(registry_, "vx11_operator_sse_connections_principal_total",
+                                       "SSE connections using principal tokens (fallback).")),
+      failure_missing(FailureCounter(registry_, "missing")),
+      failure_malformed(FailureCounter(registry_, "malformed")),
+      failure_unknown(FailureCounter(registry_, "unknown")),
+      failure_expired(FailureCounter(registry_, "expired")),
+      failure_replayed(FailureCounter(registry_, "replayed")),
+      tokens_rejected_cache_full(
+          NewCounter(registry_, "vx11_operator_ephemeral_tokens_rejected_total",
+                     "Token requests refused with 503, by reason.", {{"reason", "cache_full"}})),
+      streams_rejected(NewCounter(registry_, "vx11_operator_sse_streams_rejected_total",
+                                  "SSE streams refused with 503 because the stream cap was reached.")),
+      events_published(NewCounter(registry_, "vx11_operator_sse_events_published_total",
+                                  "Events published to SSE streams.")),
+      streams_open(prometheus::BuildGauge()
+                       .Name("vx11_operator_sse_streams_open")
+                       .Help("SSE streams open now.")
+                       .Labels(ServiceLabels())
+                       .Register(registry_)
+                       .Add({})),
+      issue_duration(NewHistogram(registry_, "vx11_operator_ephemeral_token_issue_duration_seconds",
+                                  "Time to issue an ephemeral token (successful requests).")),
+      lookup_duration(NewHistogram(registry_,
+                                   "vx11_operator_ephemeral_token_lookup_duration_seconds",
+                                   "Time of one ephemeral-token cache lookup.")),
+      establish_duration(NewHistogram(
+          registry_, "vx11_operator_sse_stream_establish_duration_seconds",
+          "Time from a stream request to its ready event being written.")) {
+  prometheus::BuildGauge()
+      .Name("vx11_operator_build_info")
+      .Help("Build information; the value is always 1.")
+      .Register(registry_)
+      .Add({{"service", kServiceLabel}, {"version", version}})
+      .Set(1);
+}
+
+std::string ServiceMetrics::Scrape(MonoTime now, TokenStore::Snapshot* snapshot) {
+  const TokenStore::Snapshot snap = store_.Purge(now);
+  if (snapshot != nullptr) *snapshot = snap;
+  std::vector<prometheus::MetricFamily> families;
+  families.push_back(TokenFamily("vx11_operator_ephemeral_tokens_issued_total",
+                                 "Total tokens issued.", prometheus::MetricType::Counter,
+                                 snap.issued));
+  families.push_back(TokenFamily("vx11_operator_ephemeral_tokens_active",
+                                 "Active tokens in cache.", prometheus::MetricType::Gauge,
+                                 snap.active));
+  families.push_back(TokenFamily("vx11_operator_ephemeral_tokens_expired_total",
+                                 "Expired tokens cleaned up.", prometheus::MetricType::Counter,
+                                 snap.expired));
+  auto rest = registry_.Collect();
+  families.insert(families.end(), std::make_move_iterator(rest.begin()),
+                  std::make_move_iterator(rest.end()));
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+}  // namespace vx11
