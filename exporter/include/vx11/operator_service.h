@@ -1,0 +1,92 @@
+#pragma once
+// OperatorService: the operator backend's behaviour — token issuance, stream authentication,
+// event publishing, health and metrics — independent of the HTTP transport. OperatorServer
+// (server.h) puts it on civetweb; tests call it directly.
+//
+// Owns the token store, metrics and stream hub. Borrows the clock and logger, which must
+// outlive it. Thread-safe: every handler may run on many threads at once.
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <variant>
+
+#include "vx11/clock.h"
+#include "vx11/config.h"
+#include "vx11/http_types.h"
+#include "vx11/metrics.h"
+#include "vx11/stream_hub.h"
+#include "vx11/token.h"
+#include "vx11/token_store.h"
+
+namespace vx11 {
+
+inline constexpr std::string_view kTokenPath = "/operator/api/events/sse-token";
+inline constexpr std::string_view kStreamPath = "/operator/api/events/stream";
+inline constexpr std::string_view kPublishPath = "/operator/api/events";
+inline constexpr std::string_view kHealthPath = "/operator/api/health";
+
+class OperatorService {
+ public:
+  // `config.principals` must not be empty.
+  OperatorService(const ServiceConfig& config, Clock& clock,
+                  std::shared_ptr<spdlog::logger> logger);
+  OperatorService(const OperatorService&) = delete;
+  OperatorService& operator=(const OperatorService&) = delete;
+
+  // Every endpoint but the stream: 404/405 for unknown paths and methods.
+  HttpResponse Handle(const HttpRequest& request);
+
+  // A stream the transport now serves: it writes `initial` (the retry hint and the `ready`
+  // event), then whatever `stream->Next()` yields, and calls CloseStream() when done.
+  struct OpenedStream {
+    std::shared_ptr<StreamHub::Stream> stream;
+    std::string initial;
+  };
+  // Authenticates a GET on kStreamPath: a 401/503 response, or an opened stream.
+  std::variant<HttpResponse, OpenedStream> OpenStream(const HttpRequest& request);
+  void CloseStream(const std::shared_ptr<StreamHub::Stream>& stream);
+
+  // Purges expired tokens (logging expiries) and queues a heartbeat on every stream when one
+  // is due. The server calls it periodically on the real clock; the simulator after each
+  // advance of virtual time.
+  void Maintain();
+  // Queues an SSE comment on every stream, so that streams whose client has gone are noticed
+  // by the failing write.
+  void ProbeStreams();
+  // Tells every stream to close after a final `shutdown` event, refuses new streams, and
+  // waits (at most `grace`) until the serving threads have written it and let go.
+  void Shutdown(Duration grace = std::chrono::seconds(1));
+
+  uint64_t OpenStreams() const { return hub_.open(); }
+  const ServiceConfig& config() const { return config_; }
+  ServiceMetrics& metrics() { return metrics_; }
+
+ private:
+  HttpResponse IssueToken(const HttpRequest& request);
+  HttpResponse Publish(const HttpRequest& request);
+  HttpResponse Health();
+  HttpResponse Metrics();
+  HttpResponse RejectStream(std::string_view reason, std::string_view presented,
+                            std::string_view source, const std::shared_ptr<StreamHub::Stream>&);
+  // Logs, once, the expiries `snapshot` shows beyond those already logged.
+  void LogExpiries(const TokenStore::Snapshot& snapshot);
+  double Seconds(Duration d) const;
+
+  const ServiceConfig config_;
+  Clock& clock_;
+  std::shared_ptr<spdlog::logger> log_;
+  const PrincipalSet principals_;
+  TokenStore store_;
+  ServiceMetrics metrics_;
+  StreamHub hub_;
+
+  std::mutex expiry_log_mu_;
+  uint64_t expired_logged_ = 0;  // guarded by expiry_log_mu_
+  std::mutex heartbeat_mu_;
+  MonoTime next_heartbeat_;      // guarded by heartbeat_mu_
+};
+
+}  // namespace vx11

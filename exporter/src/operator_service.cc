@@ -1,0 +1,302 @@
+#include "vx11/operator_service.h"
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+
+#include "vx11/duration.h"
+#include "vx11/time_format.h"
+
+namespace vx11 {
+namespace {
+
+using nlohmann::json;
+
+HttpResponse MethodNotAllowed(std::string_view allow) {
+  HttpResponse r = JsonError(405, "method_not_allowed", "allowed: " + std::string(allow));
+  r.headers.emplace_back("Allow", std::string(allow));
+  return r;
+}
+
+HttpResponse Unauthorized(std::string_view detail) {
+  HttpResponse r = JsonError(401, "unauthorized", detail);
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+bool ValidEventName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+json TtlJson(std::chrono::milliseconds ttl) {
+  if (ttl.count() % 1000 == 0) return ttl.count() / 1000;
+  return static_cast<double>(ttl.count()) / 1000.0;
+}
+
+}  // namespace
+
+OperatorService::OperatorService(const ServiceConfig& config, Clock& clock,
+                                 std::shared_ptr<spdlog::logger> logger)
+    : config_(config),
+      clock_(clock),
+      log_(std::move(logger)),
+      principals_(config.principals),
+      store_({.ttl = config.token_ttl,
+              .single_use = config.single_use_tokens,
+              .max_active = config.max_active_tokens}),
+      metrics_(config.version, store_),
+      hub_(config.max_streams),
+      next_heartbeat_(clock.Now() + config.heartbeat_interval) {
+  if (config.principals.empty()) {
+    throw std::invalid_argument("OperatorService needs at least one principal");
+  }
+}
+
+double OperatorService::Seconds(Duration d) const {
+  return std::chrono::duration<double>(d).count();
+}
+
+HttpResponse OperatorService::Handle(const HttpRequest& req) {
+  const std::string_view path = req.path;
+  if (path == kTokenPath) {
+    return req.method == "POST" ? IssueToken(req) : MethodNotAllowed("POST");
+  }
+  if (path == kHealthPath) {
+    return req.method == "GET" || req.method == "POST" ? Health() : MethodNotAllowed("GET, POST");
+  }
+  if (path == config_.telemetry_path) {
+    return req.method == "GET" ? Metrics() : MethodNotAllowed("GET");
+  }
+  if (path == kPublishPath) {
+    return req.method == "POST" ? Publish(req) : MethodNotAllowed("POST");
+  }
+  if (path == kStreamPath) {
+    // The transport routes GETs here to OpenStream(); anything else lands here.
+    return MethodNotAllowed("GET");
+  }
+  return JsonError(404, "not_found", "no such endpoint: " + req.path);
+}
+
+HttpResponse OperatorService::IssueToken(const HttpRequest& req) {
+  const MonoTime start = clock_.Now();
+  const std::string presented = BearerToken(req.authorization);
+  const auto principal = principals_.Authenticate(presented);
+  if (!principal) {
+    log_->warn("ephemeral_token request refused: missing or unknown principal (Authorization: {}) "
+               "from {}",
+               ShortToken(presented), req.remote);
+    return Unauthorized("a principal token is required: Authorization: Bearer <token>");
+  }
+  clock_.SleepFor(config_.inject_latency.issue);
+  const TokenId id = RandomTokenId();
+  const MonoTime now = clock_.Now();
+  if (store_.Issue(id, *principal, now) == TokenStore::IssueResult::kFull) {
+    metrics_.tokens_rejected_cache_full.Increment();
+    log_->warn("ephemeral_token request refused: token cache full ({} active tokens, cap {})",
+               store_.Size(), config_.max_active_tokens);
+    HttpResponse r = JsonError(503, "token_cache_full",
+                               "too many active tokens; retry after some expire");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  const std::string token = FormatTokenId(id);
+  const WallTime wall = clock_.WallNow();
+  const std::string created_at = FormatRfc3339(wall);
+  const std::string expires_at = FormatRfc3339(wall + config_.token_ttl);
+  log_->info("ephemeral_token issued: token={} principal={} created_at={} expires_at={}",
+             ShortToken(token), principals_.Name(*principal), created_at, expires_at);
+  metrics_.issue_duration.Observe(Seconds(clock_.Now() - start));
+  HttpResponse r;
+  r.body = json{{"token", token},
+                {"expires_in", TtlJson(config_.token_ttl)},
+                {"expires_at", expires_at}}
+               .dump();
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenStream(
+    const HttpRequest& req) {
+  const MonoTime start = clock_.Now();
+  const std::string header_token = BearerToken(req.authorization);
+  const std::string query_token = QueryParam(req.query, "token");
+  // EventSource can only send the query; other clients may use the header.
+  const bool from_query = !query_token.empty();
+  const std::string& presented = from_query ? query_token : header_token;
+  const std::string_view source = from_query ? "query" : "header";
+
+  auto stream = hub_.TryOpen();
+  if (!stream) {
+    metrics_.streams_rejected.Increment();
+    log_->warn("[SSE] stream refused: {} streams open (cap {})", hub_.open(), config_.max_streams);
+    HttpResponse r = JsonError(503, "too_many_streams", "stream capacity reached; retry later");
+    r.headers.emplace_back("Retry-After", "5");
+    return r;
+  }
+
+  std::optional<uint32_t> principal;
+  const char* kind = "principal";
+  std::string_view failure;
+  if (presented.empty()) {
+    failure = "missing";
+  } else if (const auto id = ParseTokenId(presented)) {
+    const MonoTime lookup_start = clock_.Now();
+    clock_.SleepFor(config_.inject_latency.lookup);
+    const TokenStore::Lookup found = store_.Use(*id, clock_.Now());
+    metrics_.lookup_duration.Observe(Seconds(clock_.Now() - lookup_start));
+    switch (found.result) {
+      case TokenStore::LookupResult::kValid:
+        principal = found.principal;
+        kind = "ephemeral";
+        break;
+      case TokenStore::LookupResult::kExpired: failure = "expired"; break;
+      case TokenStore::LookupResult::kReplayed: failure = "replayed"; break;
+      case TokenStore::LookupResult::kUnknown:
+        // A principal token may happen to look like a UUID.
+        principal = principals_.Authenticate(presented);
+        if (!principal) failure = "unknown";
+        break;
+    }
+  } else {
+    principal = principals_.Authenticate(presented);
+    if (!principal) failure = "malformed";
+  }
+
+  if (log_->should_log(spdlog::level::debug)) {
+    log_->debug("[SSE AUTH] Header: {}, Query: {}, Valid principal: {}, Ephemeral cache size: {}",
+                header_token.empty() ? "None" : ShortToken(header_token),
+                query_token.empty() ? "None" : ShortToken(query_token),
+                principal ? "{'name': '" + principals_.Name(*principal) + "', 'auth': '" +
+                                kind + "'}"
+                          : std::string("None"),
+                store_.Size());
+  }
+  if (!failure.empty()) return RejectStream(failure, presented, source, stream);
+
+  (std::string_view(kind) == "ephemeral" ? metrics_.connections_ephemeral
+                                         : metrics_.connections_principal)
+      .Increment();
+  clock_.SleepFor(config_.inject_latency.establish);
+  const std::string stream_id = FormatTokenId(RandomTokenId());
+  const std::string name = principals_.Name(*principal);
+  OpenedStream opened{stream,
+                      "retry: " + std::to_string(config_.stream_retry.count()) + "\n\n" +
+                          FormatSseEvent("ready", json{{"stream_id", stream_id},
+                                                       {"auth", kind},
+                                                       {"principal", name}}
+                                                      .dump())};
+  metrics_.streams_open.Increment();
+  metrics_.establish_duration.Observe(Seconds(clock_.Now() - start));
+  log_->debug("[SSE] stream {} opened: auth={} principal={} source={}", ShortToken(stream_id),
+              kind, name, source);
+  return opened;
+}
+
+HttpResponse OperatorService::RejectStream(std::string_view reason, std::string_view presented,
+                                           std::string_view source,
+                                           const std::shared_ptr<StreamHub::Stream>& stream) {
+  hub_.Close(stream);
+  metrics_.tokens_invalid.Increment();
+  if (reason == "missing") metrics_.failure_missing.Increment();
+  if (reason == "malformed") metrics_.failure_malformed.Increment();
+  if (reason == "unknown") metrics_.failure_unknown.Increment();
+  if (reason == "expired") metrics_.failure_expired.Increment();
+  if (reason == "replayed") metrics_.failure_replayed.Increment();
+  log_->warn("[SSE AUTH] MISMATCH: reason={} token={} source={}", reason, ShortToken(presented),
+             reason == "missing" ? "none" : source);
+  return Unauthorized("stream token rejected: " + std::string(reason));
+}
+
+void OperatorService::CloseStream(const std::shared_ptr<StreamHub::Stream>& stream) {
+  hub_.Close(stream);
+  metrics_.streams_open.Decrement();
+}
+
+HttpResponse OperatorService::Publish(const HttpRequest& req) {
+  if (!principals_.Authenticate(BearerToken(req.authorization))) {
+    return Unauthorized("publishing needs a principal token: Authorization: Bearer <token>");
+  }
+  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    return JsonError(400, "invalid_json", "the request body must be a JSON document");
+  }
+  std::string event = "message";
+  if (body.is_object() && body.contains("event")) {
+    if (!body["event"].is_string() || !ValidEventName(body["event"].get<std::string>())) {
+      return JsonError(400, "invalid_event",
+                       "\"event\" must be a string of letters, digits, '_', '-' or '.' (max 64)");
+    }
+    event = body["event"].get<std::string>();
+  }
+  uint64_t delivered = 0;
+  const uint64_t id = hub_.Broadcast(event, body.dump(), &delivered);
+  metrics_.events_published.Increment();
+  HttpResponse r;
+  r.status = 202;
+  r.body = json{{"id", id}, {"event", event}, {"streams", delivered}}.dump();
+  return r;
+}
+
+HttpResponse OperatorService::Health() {
+  const TokenStore::Snapshot snap = store_.Purge(clock_.Now());
+  LogExpiries(snap);
+  HttpResponse r;
+  r.body = json{{"status", "ok"},
+                {"service", "operator_backend"},
+                {"version", config_.version},
+                {"timestamp", FormatRfc3339(clock_.WallNow())},
+                {"ephemeral_token_cache_size", snap.active}}
+               .dump();
+  return r;
+}
+
+HttpResponse OperatorService::Metrics() {
+  TokenStore::Snapshot snap;
+  HttpResponse r;
+  r.body = metrics_.Scrape(clock_.Now(), &snap);
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  LogExpiries(snap);
+  return r;
+}
+
+void OperatorService::LogExpiries(const TokenStore::Snapshot& snap) {
+  std::lock_guard<std::mutex> lock(expiry_log_mu_);
+  if (snap.expired <= expired_logged_) return;
+  log_->info("EPHEMERAL tokens expired: {} since last sweep (ttl={}, expired_total={}, active={})",
+             snap.expired - expired_logged_, FormatDuration(config_.token_ttl), snap.expired,
+             snap.active);
+  expired_logged_ = snap.expired;
+}
+
+void OperatorService::Maintain() {
+  const MonoTime now = clock_.Now();
+  LogExpiries(store_.Purge(now));
+  bool beat = false;
+  {
+    std::lock_guard<std::mutex> lock(heartbeat_mu_);
+    if (now >= next_heartbeat_) {
+      beat = true;
+      // Skip missed beats rather than sending a burst after a long pause.
+      while (next_heartbeat_ <= now) next_heartbeat_ += config_.heartbeat_interval;
+    }
+  }
+  if (beat) hub_.Send(": heartbeat " + FormatRfc3339(clock_.WallNow()) + "\n\n");
+}
+
+void OperatorService::ProbeStreams() { hub_.Send(":\n\n"); }
+
+void OperatorService::Shutdown(Duration grace) {
+  hub_.Shutdown(FormatSseEvent("shutdown", R"({"reason":"server shutting down"})"));
+  if (!hub_.WaitUntilEmpty(clock_, grace)) {
+    log_->warn("[SSE] {} streams still open after {} ms of shutdown grace", hub_.open(),
+               std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
+  }
+}
+
+}  // namespace vx11
