@@ -1,0 +1,387 @@
+#include "scenario_sections.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "vx11/duration.h"
+
+namespace tokensim::internal {
+namespace {
+
+std::string Format(Millis d) { return vx11::FormatDuration(d); }
+
+MaybeError ReadPositiveDuration(const Field& f, Millis* out) {
+  if (auto error = ReadDuration(f, out)) return error;
+  if (*out <= Millis(0)) return f.where.Error("must be positive");
+  return std::nullopt;
+}
+
+// A limit of 0 would be ambiguous (nothing allowed, or no limit), so it is refused.
+MaybeError ReadPositiveCount(const Field& f, std::optional<uint64_t>* out) {
+  uint64_t value = 0;
+  if (auto error = ReadUint64(f, &value)) return error;
+  if (value == 0) return f.where.Error("must be at least 1");
+  *out = value;
+  return std::nullopt;
+}
+
+MaybeError ReadInjectLatency(const Field& f, ServiceOverrides* out) {
+  auto opened = StrictMap::Open(f, {"issue", "lookup", "establish"});
+  if (auto* error = std::get_if<LoadError>(&opened)) return *error;
+  const StrictMap& latency = std::get<StrictMap>(opened);
+  const std::array<std::pair<std::string_view, Millis*>, 3> fields{
+      {{"issue", &out->inject_issue},
+       {"lookup", &out->inject_lookup},
+       {"establish", &out->inject_establish}}};
+  for (const auto& [key, target] : fields) {
+    if (!latency.Has(key)) continue;
+    if (auto error = ReadDuration(latency.Get(key), target)) return error;
+  }
+  return std::nullopt;
+}
+
+struct BehaviourName {
+  std::string_view name;
+  Behaviour behaviour;
+};
+
+constexpr std::array<BehaviourName, 6> kBehaviours{{{"ephemeral", Behaviour::kEphemeral},
+                                                    {"principal", Behaviour::kPrincipal},
+                                                    {"issue_only", Behaviour::kIssueOnly},
+                                                    {"invalid", Behaviour::kInvalid},
+                                                    {"replay", Behaviour::kReplay},
+                                                    {"expired", Behaviour::kExpired}}};
+
+std::string_view NameOf(Behaviour behaviour) {
+  for (const BehaviourName& entry : kBehaviours) {
+    if (entry.behaviour == behaviour) return entry.name;
+  }
+  return "?";
+}
+
+MaybeError ReadBehaviour(const Field& f, Behaviour* out) {
+  std::string text;
+  if (auto error = ReadString(f, &text)) return error;
+  for (const BehaviourName& entry : kBehaviours) {
+    if (entry.name == text) {
+      *out = entry.behaviour;
+      return std::nullopt;
+    }
+  }
+  return f.where.Error("unknown behaviour \"" + text +
+                       "\" (expected one of: ephemeral, principal, issue_only, invalid, replay, "
+                       "expired)");
+}
+
+// "2/s", "0.5/s", "30/m": a plain decimal, so that what is written is what is sent.
+MaybeError ReadRate(const Field& f, double* out) {
+  if (!f.node.IsScalar()) {
+    return f.where.Error("expected N/s or N/m, got " + Describe(f.node));
+  }
+  const std::string& text = f.node.Scalar();
+  const LoadError malformed = f.where.Error("expected N/s or N/m, got \"" + text + "\"");
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos) return malformed;
+  const std::string_view number = std::string_view(text).substr(0, slash);
+  const std::string_view unit = std::string_view(text).substr(slash + 1);
+  if (unit != "s" && unit != "m") return malformed;
+  const size_t dot = number.find('.');
+  const auto all_digits = [](std::string_view part) {
+    return !part.empty() &&
+           std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (!all_digits(number.substr(0, dot)) ||
+      (dot != std::string_view::npos && !all_digits(number.substr(dot + 1)))) {
+    return malformed;
+  }
+  double value = 0;
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (ec != std::errc() || end != number.data() + number.size()) return malformed;
+  if (value <= 0) {
+    return f.where.Error("rate must be positive, got \"" + text +
+                         "\" (remove the source to send nothing)");
+  }
+  *out = unit == "s" ? value : value / 60.0;
+  return std::nullopt;
+}
+
+// Keys that only some behaviours understand; elsewhere they would be silently meaningless.
+MaybeError CheckKeysApply(const StrictMap& source, Behaviour behaviour) {
+  const auto refuse = [&](std::string_view key, std::string_view applies_to) -> MaybeError {
+    return source.Get(key).where.Error("\"" + std::string(key) + "\" applies only to " +
+                                       std::string(applies_to) + ", not to " +
+                                       std::string(NameOf(behaviour)));
+  };
+  if (source.Has("via") && behaviour != Behaviour::kPrincipal) {
+    return refuse("via", "behaviour principal");
+  }
+  if (source.Has("delay") && behaviour != Behaviour::kExpired) {
+    return refuse("delay", "behaviour expired");
+  }
+  const bool opens_stream = behaviour == Behaviour::kEphemeral ||
+                            behaviour == Behaviour::kPrincipal || behaviour == Behaviour::kReplay;
+  if (source.Has("hold") && !opens_stream) {
+    return refuse("hold", "behaviours that open a stream (ephemeral, principal, replay)");
+  }
+  return std::nullopt;
+}
+
+MaybeError ReadActiveWindow(const StrictMap& source, const Scenario& scenario, TrafficSource* out) {
+  if (source.Has("start")) {
+    if (auto error = ReadDuration(source.Get("start"), &out->start)) return error;
+  }
+  out->end = scenario.duration;
+  if (source.Has("end")) {
+    const Field& end = source.Get("end");
+    if (auto error = ReadDuration(end, &out->end)) return error;
+    if (out->end > scenario.duration) {
+      return end.where.Error(Format(out->end) + " is after the end of the run (duration " +
+                             Format(scenario.duration) + ")");
+    }
+  }
+  if (out->end <= out->start) {
+    const Field& blame = source.Get(source.Has("end") ? "end" : "start");
+    return blame.where.Error("the source is active in [start, end) = [" + Format(out->start) +
+                             ", " + Format(out->end) + "), which is empty");
+  }
+  return std::nullopt;
+}
+
+MaybeError ReadTrafficOptions(const StrictMap& source, const Scenario& scenario,
+                              TrafficSource* out) {
+  if (source.Has("hold")) {
+    if (auto error = ReadDuration(source.Get("hold"), &out->hold)) return error;
+  }
+  if (source.Has("arrival")) {
+    std::string arrival;
+    const Field& f = source.Get("arrival");
+    if (auto error = ReadString(f, &arrival)) return error;
+    if (arrival == "uniform") {
+      out->arrival = Arrival::kUniform;
+    } else if (arrival == "poisson") {
+      out->arrival = Arrival::kPoisson;
+    } else {
+      return f.where.Error("unknown arrival \"" + arrival + "\" (expected uniform or poisson)");
+    }
+  }
+  if (source.Has("via")) {
+    std::string via;
+    const Field& f = source.Get("via");
+    if (auto error = ReadString(f, &via)) return error;
+    if (via == "query") {
+      out->via = PrincipalVia::kQuery;
+    } else if (via == "header") {
+      out->via = PrincipalVia::kHeader;
+    } else {
+      return f.where.Error("unknown via \"" + via + "\" (expected query or header)");
+    }
+  }
+  if (source.Has("delay")) {
+    const Field& f = source.Get("delay");
+    Millis delay{0};
+    if (auto error = ReadPositiveDuration(f, &delay)) return error;
+    // Checkable only when the scenario sets the TTL; otherwise the service default applies.
+    const std::optional<Millis>& ttl = scenario.service.token_ttl;
+    if (ttl && delay < *ttl) {
+      return f.where.Error("delay " + Format(delay) + " is shorter than service.token_ttl " +
+                           Format(*ttl) + ", so the token would still be valid when used");
+    }
+    out->delay = delay;
+  }
+  return std::nullopt;
+}
+
+// An expectation time: on the evaluation grid, because promtool evaluates rules only at
+// k * evaluation_interval, and within the run.
+MaybeError ReadGridTime(const Field& f, const Scenario& scenario, Millis* out) {
+  if (auto error = ReadDuration(f, out)) return error;
+  if (*out > scenario.duration) {
+    return f.where.Error(Format(*out) + " is after the end of the run (duration " +
+                         Format(scenario.duration) + ")");
+  }
+  if (*out % scenario.evaluation_interval != Millis(0)) {
+    return f.where.Error(Format(*out) +
+                         " is not on the evaluation grid: rules are evaluated "
+                         "every " +
+                         Format(scenario.evaluation_interval) + " " +
+                         GridHint(*out, scenario.evaluation_interval));
+  }
+  return std::nullopt;
+}
+
+MaybeError ReadTimes(const StrictMap& entry, std::string_view key, const Scenario& scenario,
+                     std::vector<Millis>* out, std::vector<Where>* where_of) {
+  if (!entry.Has(key)) return std::nullopt;
+  auto list = ReadList(entry.Get(key));
+  if (auto* error = std::get_if<LoadError>(&list)) return *error;
+  const std::vector<Field>& times = std::get<std::vector<Field>>(list);
+  if (times.empty()) return entry.Get(key).where.Error("an empty list asserts nothing");
+  for (const Field& time : times) {
+    Millis t{0};
+    if (auto error = ReadGridTime(time, scenario, &t)) return error;
+    out->push_back(t);
+    where_of->push_back(time.where);
+  }
+  return std::nullopt;
+}
+
+// REQUIRES: `out.alert` names an alert the catalog defines.
+MaybeError CheckFiringIsReachable(const Expectation& out, const std::vector<Where>& where_of,
+                                  const RulesCatalog& catalog) {
+  Millis earliest = Millis::max();
+  for (const AlertRule* rule : catalog.Find(out.alert)) {
+    earliest = std::min(earliest, rule->for_duration);
+  }
+  // Evaluations start at 0 and an alert fires once it has been pending for `for`.
+  for (size_t i = 0; i < out.firing.size(); ++i) {
+    if (out.firing[i] < earliest) {
+      return where_of[i].Error(out.alert + " cannot be firing at " + Format(out.firing[i]) +
+                               ": its rule has for: " + Format(earliest) +
+                               ", so the earliest it can fire is " + Format(earliest));
+    }
+  }
+  return std::nullopt;
+}
+
+MaybeError ReadAlertExpectation(const StrictMap& entry, const Scenario& scenario,
+                                const RulesCatalog& catalog, Expectation* out) {
+  const Field& alert = entry.Get("alert");
+  if (auto error = ReadString(alert, &out->alert)) return error;
+  if (catalog.Find(out->alert).empty()) {
+    return alert.where.Error(catalog.UnknownAlertMessage(out->alert));
+  }
+  for (std::string_view key : {"at", "equals"}) {
+    if (entry.Has(key)) {
+      return entry.Get(key).where.Error(
+          "applies only to expr expectations; alert expectations use firing, not_firing or "
+          "never_fires");
+    }
+  }
+  if (entry.Has("never_fires")) {
+    const Field& f = entry.Get("never_fires");
+    if (auto error = ReadBool(f, &out->never_fires)) return error;
+    if (!out->never_fires) return f.where.Error("never_fires: false asserts nothing; remove it");
+    if (entry.Has("firing")) {
+      return entry.Get("firing").where.Error("contradicts never_fires: true");
+    }
+  }
+  std::vector<Where> firing_where;
+  std::vector<Where> not_firing_where;
+  if (auto error = ReadTimes(entry, "firing", scenario, &out->firing, &firing_where)) {
+    return error;
+  }
+  if (auto error = ReadTimes(entry, "not_firing", scenario, &out->not_firing, &not_firing_where)) {
+    return error;
+  }
+  if (out->firing.empty() && out->not_firing.empty() && !out->never_fires) {
+    return entry.Missing("firing", "an alert expectation needs firing, not_firing or never_fires");
+  }
+  for (size_t i = 0; i < out->not_firing.size(); ++i) {
+    const Millis t = out->not_firing[i];
+    if (std::find(out->firing.begin(), out->firing.end(), t) != out->firing.end()) {
+      return not_firing_where[i].Error(Format(t) + " is also listed under firing");
+    }
+  }
+  return CheckFiringIsReachable(*out, firing_where, catalog);
+}
+
+MaybeError ReadExprExpectation(const StrictMap& entry, const Scenario& scenario, Expectation* out) {
+  const Field& expr = entry.Get("expr");
+  if (auto error = ReadString(expr, &out->expr)) return error;
+  if (out->expr.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return expr.where.Error("must not be empty");
+  }
+  for (std::string_view key : {"firing", "not_firing", "never_fires"}) {
+    if (entry.Has(key)) {
+      return entry.Get(key).where.Error(
+          "applies only to alert expectations; expr expectations "
+          "use at and equals");
+    }
+  }
+  if (!entry.Has("at")) return entry.Missing("at", "the time at which to evaluate expr");
+  if (auto error = ReadGridTime(entry.Get("at"), scenario, &out->at)) return error;
+  if (!entry.Has("equals")) return entry.Missing("equals", "the value expr must have");
+  return ReadNumber(entry.Get("equals"), &out->equals, &out->equals_text);
+}
+
+}  // namespace
+
+std::string GridHint(Millis t, Millis step) {
+  const Millis below = t - t % step;
+  if (below == t) return "";
+  const std::string above = Format(below + step);
+  if (below == Millis(0)) return "(use " + above + ")";
+  return "(use " + Format(below) + " or " + above + ")";
+}
+
+MaybeError ReadService(const Field& f, ServiceOverrides* out) {
+  auto opened = StrictMap::Open(f, {"token_ttl", "single_use", "max_active_tokens", "max_streams",
+                                    "heartbeat_interval", "inject_latency"});
+  if (auto* error = std::get_if<LoadError>(&opened)) return *error;
+  const StrictMap& service = std::get<StrictMap>(opened);
+  if (service.Has("token_ttl")) {
+    Millis ttl{0};
+    if (auto error = ReadPositiveDuration(service.Get("token_ttl"), &ttl)) return error;
+    out->token_ttl = ttl;
+  }
+  if (service.Has("single_use")) {
+    bool single_use = true;
+    if (auto error = ReadBool(service.Get("single_use"), &single_use)) return error;
+    out->single_use = single_use;
+  }
+  if (service.Has("max_active_tokens")) {
+    if (auto error = ReadPositiveCount(service.Get("max_active_tokens"), &out->max_active_tokens)) {
+      return error;
+    }
+  }
+  if (service.Has("max_streams")) {
+    if (auto error = ReadPositiveCount(service.Get("max_streams"), &out->max_streams)) {
+      return error;
+    }
+  }
+  if (service.Has("heartbeat_interval")) {
+    Millis interval{0};
+    if (auto error = ReadPositiveDuration(service.Get("heartbeat_interval"), &interval)) {
+      return error;
+    }
+    out->heartbeat_interval = interval;
+  }
+  if (service.Has("inject_latency")) return ReadInjectLatency(service.Get("inject_latency"), out);
+  return std::nullopt;
+}
+
+MaybeError ReadTrafficSource(const Field& f, const Scenario& scenario, TrafficSource* out) {
+  auto opened =
+      StrictMap::Open(f, {"behaviour", "rate", "start", "end", "hold", "arrival", "via", "delay"});
+  if (auto* error = std::get_if<LoadError>(&opened)) return *error;
+  const StrictMap& source = std::get<StrictMap>(opened);
+  out->line = f.where.line;
+  if (!source.Has("behaviour")) {
+    return source.Missing("behaviour",
+                          "one of ephemeral, principal, issue_only, invalid, replay, expired");
+  }
+  if (auto error = ReadBehaviour(source.Get("behaviour"), &out->behaviour)) return error;
+  if (auto error = CheckKeysApply(source, out->behaviour)) return error;
+  if (!source.Has("rate")) return source.Missing("rate", "arrivals like 2/s or 30/m");
+  if (auto error = ReadRate(source.Get("rate"), &out->rate_per_second)) return error;
+  if (auto error = ReadActiveWindow(source, scenario, out)) return error;
+  return ReadTrafficOptions(source, scenario, out);
+}
+
+MaybeError ReadExpectation(const Field& f, const Scenario& scenario, const RulesCatalog& catalog,
+                           Expectation* out) {
+  auto opened =
+      StrictMap::Open(f, {"alert", "firing", "not_firing", "never_fires", "expr", "at", "equals"});
+  if (auto* error = std::get_if<LoadError>(&opened)) return *error;
+  const StrictMap& entry = std::get<StrictMap>(opened);
+  out->line = f.where.line;
+  if (entry.Has("alert") && entry.Has("expr")) {
+    return entry.Get("expr").where.Error("an expectation has either alert or expr, not both");
+  }
+  if (entry.Has("alert")) return ReadAlertExpectation(entry, scenario, catalog, out);
+  if (entry.Has("expr")) return ReadExprExpectation(entry, scenario, out);
+  return entry.Missing("alert", "each expectation names an alert or an expr");
+}
+
+}  // namespace tokensim::internal

@@ -1,0 +1,25 @@
+#pragma once
+// Internal to tokensim_scenario: readers for the sections of a scenario file below the top
+// level (service, one traffic source, one expectation). Each returns the first error it finds;
+// the top-level reader in scenario_loader.cc calls them once name, timing and service are
+// known, since traffic and expectations are checked against those. Stateless.
+
+#include "strict_yaml.h"
+#include "tokensim/rules_catalog.h"
+#include "tokensim/scenario.h"
+
+namespace tokensim::internal {
+
+MaybeError ReadService(const Field& f, ServiceOverrides* out);
+
+// REQUIRES: scenario.duration and scenario.service are already read.
+MaybeError ReadTrafficSource(const Field& f, const Scenario& scenario, TrafficSource* out);
+
+// REQUIRES: scenario.duration and scenario.evaluation_interval are already read.
+MaybeError ReadExpectation(const Field& f, const Scenario& scenario, const RulesCatalog& catalog,
+                           Expectation* out);
+
+// "(use 10m or 10m30s)": the grid points either side of `t` for a grid of `step`.
+std::string GridHint(Millis t, Millis step);
+
+}  // namespace tokensim::internal

@@ -1,0 +1,252 @@
+#include "strict_yaml.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "vx11/duration.h"
+
+namespace tokensim::internal {
+namespace {
+
+std::string Quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+// A quoted scalar is a string in YAML even when it reads like `true` or `7`; yaml-cpp marks
+// plain scalars with the non-specific tag "?" and quoted ones with "!".
+bool IsQuoted(const YAML::Node& node) { return node.Tag() == "!"; }
+
+MaybeError ExpectScalar(const Field& f, std::string_view what) {
+  if (f.node.IsScalar()) return std::nullopt;
+  return f.where.Error("expected " + std::string(what) + ", got " + Describe(f.node));
+}
+
+MaybeError ExpectPlainScalar(const Field& f, std::string_view what) {
+  if (auto error = ExpectScalar(f, what)) return error;
+  if (!IsQuoted(f.node)) return std::nullopt;
+  return f.where.Error("expected " + std::string(what) + ", got the string " +
+                       Quote(f.node.Scalar()) + " (remove the quotes)");
+}
+
+std::string JoinKeys(std::initializer_list<std::string_view> keys) {
+  std::string out;
+  for (std::string_view key : keys) {
+    if (!out.empty()) out += ", ";
+    out += key;
+  }
+  return out;
+}
+
+}  // namespace
+
+Where Where::Child(std::string_view key, int child_line) const {
+  return Where{file, path.empty() ? std::string(key) : path + "." + std::string(key), child_line};
+}
+
+Where Where::Element(size_t index, int element_line) const {
+  return Where{file, path + "[" + std::to_string(index) + "]", element_line};
+}
+
+LoadError Where::Error(std::string message) const {
+  return LoadError{file, line, path, std::move(message)};
+}
+
+int LineOf(const YAML::Node& node, int fallback) {
+  if (node.IsNull()) return fallback;
+  const YAML::Mark mark = node.Mark();
+  return mark.is_null() ? fallback : mark.line + 1;
+}
+
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return "nothing";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Scalar:
+      break;
+  }
+  return Quote(node.Scalar());
+}
+
+std::variant<std::string, LoadError> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return LoadError{path, 0, "", std::string("cannot open: ") + std::strerror(errno)};
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return LoadError{path, 0, "", std::string("cannot read: ") + std::strerror(errno)};
+  return text.str();
+}
+
+std::variant<YAML::Node, LoadError> ParseDocument(std::string_view text, const std::string& file) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    std::string message = "YAML syntax error: " + e.msg;
+    // An unclosed [ or { is noticed past the last line; point at the last line instead.
+    const int last_line = static_cast<int>(std::count(text.begin(), text.end(), '\n')) +
+                          (text.empty() || text.back() == '\n' ? 0 : 1);
+    if (line > last_line) {
+      line = last_line;
+      message += " (at the end of the file)";
+    }
+    return LoadError{file, line, "", std::move(message)};
+  }
+  if (documents.empty()) return YAML::Node();
+  if (documents.size() > 1) {
+    return LoadError{file, LineOf(documents[1], 0), "",
+                     "more than one YAML document (\"---\"); put one per file"};
+  }
+  return documents.front();
+}
+
+std::variant<StrictMap, LoadError> StrictMap::Open(
+    const Field& field, std::initializer_list<std::string_view> allowed) {
+  if (!field.node.IsMap()) {
+    return field.where.Error("expected a map with keys " + JoinKeys(allowed) + ", got " +
+                             Describe(field.node));
+  }
+  StrictMap map;
+  map.where_ = field.where;
+  // Copies, not references: yaml-cpp's iterators hand out pairs by value.
+  for (const auto& pair : field.node) {
+    const YAML::Node key = pair.first;
+    const YAML::Node value = pair.second;
+    const int key_line = LineOf(key, field.where.line);
+    if (!key.IsScalar()) {
+      return Where{field.where.file, field.where.path, key_line}.Error(
+          "keys must be plain names, got " + Describe(key));
+    }
+    const std::string name = key.Scalar();
+    const Where key_where = field.where.Child(name, key_line);
+    bool known = false;
+    for (std::string_view candidate : allowed) known = known || candidate == name;
+    if (!known) {
+      return key_where.Error("unknown key " + Quote(name) +
+                             " (expected one of: " + JoinKeys(allowed) + ")");
+    }
+    if (map.Has(name)) {
+      return key_where.Error("duplicate key " + Quote(name) + " (first at line " +
+                             std::to_string(map.Get(name).where.line) + ")");
+    }
+    // A value's own mark is the better line for blocks, the key's for null values.
+    Where value_where = key_where;
+    if (value.IsSequence() || value.IsMap()) value_where.line = LineOf(value, key_line);
+    map.entries_.emplace_back(name, Field{value, value_where});
+  }
+  return map;
+}
+
+bool StrictMap::Has(std::string_view key) const {
+  for (const auto& [name, field] : entries_) {
+    if (name == key) return true;
+  }
+  return false;
+}
+
+const Field& StrictMap::Get(std::string_view key) const {
+  for (const auto& entry : entries_) {
+    if (entry.first == key) return entry.second;
+  }
+  // A caller that skipped Has() has a bug; there is no sensible value to hand back.
+  throw std::logic_error("StrictMap::Get: no key " + std::string(key));
+}
+
+LoadError StrictMap::Missing(std::string_view key, std::string_view why) const {
+  std::string message = "required key is missing";
+  if (!why.empty()) message += " (" + std::string(why) + ")";
+  return where_.Child(key, where_.line).Error(std::move(message));
+}
+
+std::vector<std::string_view> StrictMap::Keys() const {
+  std::vector<std::string_view> keys;
+  for (const auto& entry : entries_) keys.push_back(entry.first);
+  return keys;
+}
+
+MaybeError ReadString(const Field& f, std::string* out) {
+  if (auto error = ExpectScalar(f, "a string")) return error;
+  *out = f.node.Scalar();
+  return std::nullopt;
+}
+
+MaybeError ReadDuration(const Field& f, Millis* out) {
+  if (auto error = ExpectScalar(f, "a duration like 1h30m, 15s or 500ms")) return error;
+  std::string why;
+  const std::optional<Millis> parsed = vx11::ParseDuration(f.node.Scalar(), &why);
+  if (!parsed) return f.where.Error("invalid duration: " + why);
+  *out = *parsed;
+  return std::nullopt;
+}
+
+MaybeError ReadBool(const Field& f, bool* out) {
+  if (auto error = ExpectPlainScalar(f, "true or false")) return error;
+  // YAML 1.2 core schema spellings only: yaml-cpp would also take yes/no/on/off/y/n, which
+  // YAML 1.2 tools read as strings.
+  const std::string& text = f.node.Scalar();
+  if (text == "true" || text == "True" || text == "TRUE") {
+    *out = true;
+  } else if (text == "false" || text == "False" || text == "FALSE") {
+    *out = false;
+  } else {
+    return f.where.Error("expected true or false, got " + Quote(text));
+  }
+  return std::nullopt;
+}
+
+MaybeError ReadUint64(const Field& f, uint64_t* out) {
+  if (auto error = ExpectPlainScalar(f, "a non-negative integer")) return error;
+  const std::string& text = f.node.Scalar();
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return f.where.Error("expected a non-negative integer, got " + Quote(text));
+  }
+  *out = value;
+  return std::nullopt;
+}
+
+MaybeError ReadNumber(const Field& f, double* out, std::string* text) {
+  if (auto error = ExpectPlainScalar(f, "a number")) return error;
+  const std::string& written = f.node.Scalar();
+  // from_chars takes no leading '+'; YAML and PromQL do.
+  const size_t skip = (written.size() > 1 && written[0] == '+' && written[1] != '-') ? 1 : 0;
+  double value = 0;
+  const char* first = written.data() + skip;
+  const char* last = written.data() + written.size();
+  const auto [end, ec] = std::from_chars(first, last, value);
+  if (first == last || ec != std::errc() || end != last) {
+    return f.where.Error("expected a number, got " + Quote(written));
+  }
+  // NaN equals nothing, not even NaN, and infinities hide overflow: an expectation on either
+  // could never be stated honestly.
+  if (!std::isfinite(value)) {
+    return f.where.Error("expected a finite number, got " + Quote(written));
+  }
+  *out = value;
+  *text = written;
+  return std::nullopt;
+}
+
+std::variant<std::vector<Field>, LoadError> ReadList(const Field& f) {
+  if (!f.node.IsSequence()) return f.where.Error("expected a list, got " + Describe(f.node));
+  std::vector<Field> elements;
+  size_t index = 0;
+  for (const YAML::Node& element : f.node) {
+    // Flow lists ([10m, 14m]) keep their elements on the key's line.
+    const Where where = f.where.Element(index++, LineOf(element, f.where.line));
+    elements.push_back(Field{element, where});
+  }
+  return elements;
+}
+
+}  // namespace tokensim::internal
