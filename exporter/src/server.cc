@@ -136,6 +136,7 @@ class OperatorServer::Impl {
     if (!ReadBody(conn, info->content_length, max_body, &req.body)) {
       HttpResponse r = JsonError(413, "payload_too_large",
                                  "request body over " + std::to_string(max_body) + " bytes");
+      mg_disable_connection_keep_alive(conn);
       WriteAll(conn, Serialize(r, true));
       return 413;
     }
@@ -168,6 +169,8 @@ class OperatorServer::Impl {
       return refused->status;
     }
     auto& opened = std::get<OperatorService::OpenedStream>(result);
+    // A stream has no length: it ends when the connection does.
+    mg_disable_connection_keep_alive(conn);
     std::string bytes =
         "HTTP/1.1 200 OK\r\n"
         "Content-Type: text/event-stream\r\n"

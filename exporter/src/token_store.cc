@@ -122,16 +122,22 @@ TokenStore::~TokenStore() = default;
 TokenStore::Shard& TokenStore::ShardFor(TokenId id) { return *shards_[id.hi % kShards]; }
 
 TokenStore::IssueResult TokenStore::Issue(TokenId id, uint32_t principal, MonoTime now) {
-  Shard& shard = ShardFor(id);
-  std::lock_guard<std::mutex> lock(shard.mu_);
-  // Lazy expiry keeps the cap honest between scrapes without a background sweep.
-  size_.fetch_sub(shard.PurgeUntil(Ticks(now)), std::memory_order_relaxed);
-  if (size_.fetch_add(1, std::memory_order_relaxed) >= options_.max_active) {
-    size_.fetch_sub(1, std::memory_order_relaxed);
-    return IssueResult::kFull;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    {
+      Shard& shard = ShardFor(id);
+      std::lock_guard<std::mutex> lock(shard.mu_);
+      // Lazy expiry keeps memory bounded between scrapes without a background sweep.
+      size_.fetch_sub(shard.PurgeUntil(Ticks(now)), std::memory_order_relaxed);
+      if (size_.fetch_add(1, std::memory_order_relaxed) < options_.max_active) {
+        shard.Insert(id, Ticks(now + options_.ttl), principal);
+        return IssueResult::kOk;
+      }
+      size_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    // At the cap: expired tokens in other shards may still count; sweep them all once.
+    if (attempt == 0) Purge(now);
   }
-  shard.Insert(id, Ticks(now + options_.ttl), principal);
-  return IssueResult::kOk;
+  return IssueResult::kFull;
 }
 
 TokenStore::Lookup TokenStore::Use(TokenId id, MonoTime now) {
