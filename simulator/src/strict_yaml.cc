@@ -1,9 +1,9 @@
 #include "strict_yaml.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -218,19 +218,20 @@ MaybeError ReadUint64(const Field& f, uint64_t* out) {
 MaybeError ReadNumber(const Field& f, double* out, std::string* text) {
   if (auto error = ExpectPlainScalar(f, "a number")) return error;
   const std::string& written = f.node.Scalar();
+  std::string number = written;
   // from_chars takes no leading '+'; YAML and PromQL do.
-  const size_t skip = (written.size() > 1 && written[0] == '+' && written[1] != '-') ? 1 : 0;
+  if (number.size() > 1 && number[0] == '+' && number[1] != '-') number.erase(0, 1);
+  // YAML spells the special values .nan, .inf and -.inf; from_chars knows nan, inf and -inf.
+  const size_t sign = (!number.empty() && number[0] == '-') ? 1 : 0;
+  if (number.size() > sign + 1 && number[sign] == '.' && std::isalpha(number[sign + 1])) {
+    number.erase(sign, 1);
+  }
   double value = 0;
-  const char* first = written.data() + skip;
-  const char* last = written.data() + written.size();
+  const char* first = number.data();
+  const char* last = number.data() + number.size();
   const auto [end, ec] = std::from_chars(first, last, value);
   if (first == last || ec != std::errc() || end != last) {
     return f.where.Error("expected a number, got " + Quote(written));
-  }
-  // NaN equals nothing, not even NaN, and infinities hide overflow: an expectation on either
-  // could never be stated honestly.
-  if (!std::isfinite(value)) {
-    return f.where.Error("expected a finite number, got " + Quote(written));
   }
   *out = value;
   *text = written;

@@ -79,7 +79,8 @@ MaybeError ReadString(const Field& f, std::string* out);
 MaybeError ReadDuration(const Field& f, Millis* out);  // Prometheus syntax, vx11::ParseDuration
 MaybeError ReadBool(const Field& f, bool* out);        // true or false
 MaybeError ReadUint64(const Field& f, uint64_t* out);  // decimal digits only
-// A finite decimal or scientific number; `text` receives it as written.
+// A decimal or scientific number, or NaN, Inf, -Inf (also YAML's .nan, .inf, -.inf); `text`
+// receives it as written.
 MaybeError ReadNumber(const Field& f, double* out, std::string* text);
 
 // The elements of a list, each with its path ("firing[2]") and line.

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 namespace tokensim {
 namespace {
@@ -656,9 +658,25 @@ TEST_F(ScenarioLoaderTest, EqualsThatIsNotANumberIsAnError) {
       HasSubstr("expected a number, got \"zero\""));
 }
 
-TEST_F(ScenarioLoaderTest, EqualsNaNIsAnError) {
-  EXPECT_THAT(Fail("name: a\nduration: 5m\nexpect:\n  - {expr: up, at: 1m, equals: nan}\n").message,
-              HasSubstr("finite number"));
+TEST_F(ScenarioLoaderTest, EqualsNaNIsAccepted) {
+  // The guide's validity-rate query is 0/0 = NaN while no token has been issued.
+  const Scenario s = Load("name: a\nduration: 5m\nexpect:\n  - {expr: up, at: 1m, equals: NaN}\n");
+  ASSERT_EQ(s.expect.size(), 1u);
+  EXPECT_TRUE(std::isnan(s.expect[0].equals));
+  EXPECT_EQ(s.expect[0].equals_text, "NaN");
+}
+
+TEST_F(ScenarioLoaderTest, EqualsInYamlInfinitySpellingIsAccepted) {
+  const Scenario s =
+      Load("name: a\nduration: 5m\nexpect:\n  - {expr: up, at: 1m, equals: -.inf}\n");
+  ASSERT_EQ(s.expect.size(), 1u);
+  EXPECT_EQ(s.expect[0].equals, -std::numeric_limits<double>::infinity());
+}
+
+TEST_F(ScenarioLoaderTest, QuotedEqualsIsAnError) {
+  EXPECT_THAT(
+      Fail("name: a\nduration: 5m\nexpect:\n  - {expr: up, at: 1m, equals: \"1\"}\n").message,
+      HasSubstr("remove the quotes"));
 }
 
 // ---- Files and directories ----
