@@ -1,0 +1,186 @@
+// OperatorService without HTTP: log lines, the golden /metrics text, latency injection.
+
+#include "vx11/operator_service.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <fstream>
+#include <future>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "vx11/logging.h"
+
+namespace vx11 {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kPrincipal = "ops-secret-token";
+const WallTime kStart = WallTime(std::chrono::seconds(1767470400));  // 2026-01-03T20:00:00Z
+
+class OperatorServiceTest : public ::testing::Test {
+ protected:
+  explicit OperatorServiceTest(LogLevel level = LogLevel::kDebug) : clock_(kStart) {
+    config_.principals = {{"ops", Sha256Of(kPrincipal)}};
+    level_ = level;
+  }
+
+  OperatorService& Service() {
+    if (!service_) {
+      auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(logs_);
+      service_ = std::make_unique<OperatorService>(config_, clock_, MakeLogger(clock_, level_, sink));
+    }
+    return *service_;
+  }
+
+  std::string Issue() {
+    HttpRequest req{.method = "POST", .path = std::string(kTokenPath),
+                    .authorization = "Bearer " + kPrincipal};
+    const HttpResponse r = Service().Handle(req);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const size_t at = r.body.find("\"token\":\"");
+    return r.body.substr(at + 9, 36);
+  }
+
+  std::variant<HttpResponse, OperatorService::OpenedStream> Open(const std::string& token) {
+    HttpRequest req{.method = "GET", .path = std::string(kStreamPath), .query = "token=" + token};
+    auto result = Service().OpenStream(req);
+    if (auto* s = std::get_if<OperatorService::OpenedStream>(&result)) Service().CloseStream(s->stream);
+    return result;
+  }
+
+  std::vector<std::string> LogLines() {
+    std::vector<std::string> lines;
+    std::istringstream in(logs_.str());
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+
+  // Lines matching `pattern` (an ECMAScript regex), like `grep -E`.
+  std::vector<std::string> Grep(const std::string& pattern) {
+    std::vector<std::string> out;
+    const std::regex re(pattern);
+    for (const auto& line : LogLines()) {
+      if (std::regex_search(line, re)) out.push_back(line);
+    }
+    return out;
+  }
+
+  ManualClock clock_;
+  ServiceConfig config_;
+  LogLevel level_;
+  std::ostringstream logs_;
+  std::unique_ptr<OperatorService> service_;
+};
+
+TEST_F(OperatorServiceTest, IssuanceLogMatchesGuideSearchAndShortensToken) {
+  const std::string token = Issue();
+  const auto lines = Grep("ephemeral_token.*created_at");  // the guide's search
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("token=" + token.substr(0, 8) + "..."), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("created_at=2026-01-03T20:00:00+00:00"), std::string::npos);
+  EXPECT_EQ(logs_.str().find(token), std::string::npos) << "whole token logged";
+}
+
+TEST_F(OperatorServiceTest, ExpiryLogMatchesGuideSearchWithoutInfo) {
+  Issue();
+  clock_.Advance(60s);
+  Service().Maintain();
+  std::vector<std::string> expired;
+  for (const auto& line : Grep("EPHEMERAL.*expired")) {
+    if (line.find("info") == std::string::npos) expired.push_back(line);  // grep -v "info"
+  }
+  ASSERT_EQ(expired.size(), 1u) << logs_.str();
+  EXPECT_NE(expired[0].find(" INFO "), std::string::npos);
+  EXPECT_NE(expired[0].find("1 since last sweep"), std::string::npos);
+  Service().Maintain();  // nothing new expired: no second line
+  EXPECT_EQ(Grep("EPHEMERAL.*expired").size(), 1u);
+}
+
+TEST_F(OperatorServiceTest, ValidationFailureLogsMismatchWithShortToken) {
+  const std::string bogus = FormatTokenId(RandomTokenId());
+  Open(bogus);
+  const auto lines = Grep(R"(\[SSE AUTH\] MISMATCH)");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("reason=unknown token=" + bogus.substr(0, 8) + "..."), std::string::npos);
+  EXPECT_EQ(logs_.str().find(bogus), std::string::npos);
+}
+
+TEST_F(OperatorServiceTest, DebugAuthLineHasGuideShape) {
+  Issue();
+  const std::string token = Issue();
+  Open(token);
+  const auto lines = Grep(R"(\[SSE AUTH\] Header: None, Query: [0-9a-f]{8}\.\.\., Valid principal: \{'name': 'ops', 'auth': 'ephemeral'\}, Ephemeral cache size: 2$)");
+  EXPECT_EQ(lines.size(), 1u) << logs_.str();
+}
+
+TEST_F(OperatorServiceTest, PrincipalTokenNeverLoggedWhole) {
+  Open(kPrincipal);
+  HttpRequest req{.method = "POST", .path = std::string(kTokenPath), .authorization = "Bearer wrong-principal-token"};
+  Service().Handle(req);
+  EXPECT_EQ(logs_.str().find(kPrincipal), std::string::npos);
+  EXPECT_EQ(logs_.str().find("wrong-principal-token"), std::string::npos);
+  EXPECT_NE(logs_.str().find("ops-secr..."), std::string::npos);
+}
+
+class QuietServiceTest : public OperatorServiceTest {
+ protected:
+  QuietServiceTest() : OperatorServiceTest(LogLevel::kInfo) {}
+};
+
+TEST_F(QuietServiceTest, NoDebugLinesAtInfo) {
+  Open(Issue());
+  EXPECT_TRUE(Grep(R"(\[SSE AUTH\] Header:)").empty());
+  EXPECT_TRUE(Grep(" DEBUG ").empty());
+}
+
+TEST_F(OperatorServiceTest, InjectedIssueLatencyIsObservedOnTheManualClock) {
+  config_.inject_latency.issue = 150ms;
+  auto done = std::async(std::launch::async, [&] { return Issue(); });
+  while (clock_.Sleepers() == 0) std::this_thread::yield();
+  EXPECT_EQ(clock_.NextDeadline(), MonoTime(150ms));
+  clock_.AdvanceTo(clock_.NextDeadline());
+  done.get();
+  HttpRequest scrape{.method = "GET", .path = "/metrics"};
+  const std::string text = Service().Handle(scrape).body;
+  EXPECT_NE(text.find("vx11_operator_ephemeral_token_issue_duration_seconds_bucket{service=\"operator-backend\",le=\"0.1\"} 0\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("vx11_operator_ephemeral_token_issue_duration_seconds_bucket{service=\"operator-backend\",le=\"0.25\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("vx11_operator_ephemeral_token_issue_duration_seconds_sum{service=\"operator-backend\"} 0.15\n"),
+            std::string::npos);
+}
+
+// The whole /metrics text after a fixed sequence of requests on the manual clock. Regenerate
+// with VX11_UPDATE_GOLDEN=1 after an intended change, and review the diff.
+TEST_F(OperatorServiceTest, MetricsMatchGoldenFile) {
+  const std::string a = Issue();
+  const std::string b = Issue();
+  Issue();
+  Open(a);                                 // ephemeral connection
+  Open(a);                                 // replayed
+  Open(kPrincipal);                        // principal fallback
+  Open("garbage");                         // malformed
+  Open(FormatTokenId(RandomTokenId()));    // unknown
+  clock_.Advance(61s);
+  Open(b);                                 // expired
+  HttpRequest scrape{.method = "GET", .path = "/metrics"};
+  const std::string text = Service().Handle(scrape).body;
+
+  const std::string path = std::string(VX11_TESTDATA_DIR) + "/metrics.golden";
+  if (std::getenv("VX11_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path) << text;
+    GTEST_SKIP() << "rewrote " << path;
+  }
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path << " missing; run with VX11_UPDATE_GOLDEN=1";
+  std::stringstream golden;
+  golden << in.rdbuf();
+  EXPECT_EQ(text, golden.str());
+}
+
+}  // namespace
+}  // namespace vx11
