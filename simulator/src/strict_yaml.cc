@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -14,7 +15,55 @@
 namespace tokensim::internal {
 namespace {
 
-std::string Quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string JoinKeys(std::initializer_list<std::string_view> keys) {
+  std::string out;
+  for (std::string_view key : keys) {
+    if (!out.empty()) out += ", ";
+    out += key;
+  }
+  return out;
+}
+
+// Quoted for messages; a runaway value (say, lines swallowed into one plain scalar by a lost
+// colon) is cut short so that the message stays readable.
+std::string Quote(std::string_view text) {
+  constexpr size_t kMax = 60;
+  if (text.size() <= kMax) return "\"" + std::string(text) + "\"";
+  return "\"" + std::string(text.substr(0, kMax - 3)) + "...\"";
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// Most unknown keys are typos of a known one; naming it saves reading the list.
+std::string UnknownKeyMessage(std::string_view name,
+                              std::initializer_list<std::string_view> allowed) {
+  std::string_view closest;
+  size_t best = SIZE_MAX;
+  for (std::string_view candidate : allowed) {
+    const size_t distance = EditDistance(name, candidate);
+    // A third of the word may be wrong; more is a different word, not a typo.
+    if (distance <= std::max<size_t>(1, candidate.size() / 3) && distance < best) {
+      best = distance;
+      closest = candidate;
+    }
+  }
+  std::string message = "unknown key " + Quote(name);
+  if (!closest.empty()) message += " (did you mean " + std::string(closest) + "?)";
+  return message + " (expected one of: " + JoinKeys(allowed) + ")";
+}
 
 // A quoted scalar is a string in YAML even when it reads like `true` or `7`; yaml-cpp marks
 // plain scalars with the non-specific tag "?" and quoted ones with "!".
@@ -30,15 +79,6 @@ MaybeError ExpectPlainScalar(const Field& f, std::string_view what) {
   if (!IsQuoted(f.node)) return std::nullopt;
   return f.where.Error("expected " + std::string(what) + ", got the string " +
                        Quote(f.node.Scalar()) + " (remove the quotes)");
-}
-
-std::string JoinKeys(std::initializer_list<std::string_view> keys) {
-  std::string out;
-  for (std::string_view key : keys) {
-    if (!out.empty()) out += ", ";
-    out += key;
-  }
-  return out;
 }
 
 }  // namespace
@@ -127,13 +167,14 @@ std::variant<StrictMap, LoadError> StrictMap::Open(
           "keys must be plain names, got " + Describe(key));
     }
     const std::string name = key.Scalar();
-    const Where key_where = field.where.Child(name, key_line);
     bool known = false;
     for (std::string_view candidate : allowed) known = known || candidate == name;
     if (!known) {
-      return key_where.Error("unknown key " + Quote(name) +
-                             " (expected one of: " + JoinKeys(allowed) + ")");
+      const std::string shown = Quote(name);
+      return field.where.Child(shown.substr(1, shown.size() - 2), key_line)
+          .Error(UnknownKeyMessage(name, allowed));
     }
+    const Where key_where = field.where.Child(name, key_line);
     if (map.Has(name)) {
       return key_where.Error("duplicate key " + Quote(name) + " (first at line " +
                              std::to_string(map.Get(name).where.line) + ")");

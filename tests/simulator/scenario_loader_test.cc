@@ -280,6 +280,21 @@ TEST_F(ScenarioLoaderTest, UnknownTopLevelKeyIsAnError) {
   EXPECT_THAT(e.message, HasSubstr("unknown key \"scrape\""));
 }
 
+TEST_F(ScenarioLoaderTest, UnknownKeyThatLooksLikeATypoNamesTheLikelyKey) {
+  EXPECT_THAT(Fail("name: a\nduration: 5m\nevaluaton_interval: 30s\n").message,
+              HasSubstr("(did you mean evaluation_interval?)"));
+}
+
+TEST_F(ScenarioLoaderTest, UnknownKeyUnlikeAnyKnownKeySuggestsNothing) {
+  EXPECT_THAT(Fail("name: a\nduration: 5m\nfoo: 1\n").message,
+              ::testing::Not(HasSubstr("did you mean")));
+}
+
+TEST_F(ScenarioLoaderTest, RunawayKeyIsShortenedInTheMessage) {
+  const std::string runaway(200, 'x');
+  EXPECT_LT(Fail("name: a\nduration: 5m\n" + runaway + ": 1\n").ToString().size(), 300u);
+}
+
 TEST_F(ScenarioLoaderTest, UnknownTrafficKeyIsAnError) {
   const LoadError e = Fail(
       "name: a\nduration: 5m\ntraffic:\n  - behaviour: ephemeral\n    rate: 1/s\n    burst: 3\n");
