@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks that every query of a Grafana dashboard is valid PromQL: extracts each "expr" of the
 # dashboard JSON, writes them as recording rules into a throw-away rule file, and runs
-# `promtool check rules` on it. Needs only bash, sed and promtool; if jq is installed, the
-# JSON syntax is checked too.
+# `promtool check rules` on it. Also checks that every Prometheus data source reference is the
+# dashboard's `${datasource}` variable, not a hard-coded data source. Needs only bash, sed and
+# promtool; if jq is installed, the JSON syntax is checked too.
 #
 # The dashboard must keep one "expr" per line, as Grafana exports it. Grafana's interval
 # variables ($__rate_interval, $__interval, $__range) are replaced by 5m; any other
@@ -27,6 +28,15 @@ if command -v jq >/dev/null 2>&1; then
   fi
 else
   echo "check_dashboard: jq not installed, JSON syntax not checked"
+fi
+
+# With one key per line, each {"type": "prometheus", "uid": ...} reference has both lines.
+prometheus_refs=$(grep -c '"type"[[:space:]]*:[[:space:]]*"prometheus"' "$dashboard" || true)
+variable_refs=$(grep -c '"uid"[[:space:]]*:[[:space:]]*"\${datasource}"' "$dashboard" || true)
+if ((prometheus_refs != variable_refs)); then
+  echo "check_dashboard: $prometheus_refs Prometheus data source references but $variable_refs" \
+    "use \"uid\": \"\${datasource}\"; do not hard-code a data source" >&2
+  exit 1
 fi
 
 work=$(mktemp -d)
