@@ -1,10 +1,10 @@
 #include "tokensim/exposition.h"
 
-#include "text_numbers.h"
-
 #include <algorithm>
 #include <array>
 #include <unordered_map>
+
+#include "text_numbers.h"
 
 namespace tokensim {
 namespace {
@@ -40,7 +40,8 @@ const MetricFamilyInfo* ResolveFamily(std::string_view sample_name, const Lookup
   constexpr std::array<std::string_view, 3> kSuffixes{"_bucket", "_sum", "_count"};
   for (std::string_view suffix : kSuffixes) {
     if (sample_name.size() <= suffix.size() || !sample_name.ends_with(suffix)) continue;
-    const MetricFamilyInfo* base = lookup(sample_name.substr(0, sample_name.size() - suffix.size()));
+    const MetricFamilyInfo* base =
+        lookup(sample_name.substr(0, sample_name.size() - suffix.size()));
     if (base == nullptr) continue;
     if (base->type == MetricType::kHistogram) return base;
     if (base->type == MetricType::kSummary && suffix != "_bucket") return base;
@@ -111,7 +112,8 @@ class Parser {
       return Fail(cursor.pos, "invalid character in metric name");
     }
     cursor.SkipBlanks();
-    return keyword == "HELP" ? ParseHelp(cursor, name, name_pos) : ParseType(cursor, name, name_pos);
+    return keyword == "HELP" ? ParseHelp(cursor, name, name_pos)
+                             : ParseType(cursor, name, name_pos);
   }
 
   bool ParseHelp(Cursor& cursor, std::string_view name, size_t name_pos) {
@@ -152,9 +154,9 @@ class Parser {
     const auto type = std::find_if(kTypes.begin(), kTypes.end(),
                                    [&](MetricType t) { return MetricTypeName(t) == type_text; });
     if (type == kTypes.end()) {
-      return Fail(type_pos, type_text.empty() ? "expected a metric type after the metric name"
-                                              : "unknown metric type \"" +
-                                                    std::string(type_text) + "\"");
+      return Fail(type_pos, type_text.empty()
+                                ? "expected a metric type after the metric name"
+                                : "unknown metric type \"" + std::string(type_text) + "\"");
     }
     cursor.SkipBlanks();
     if (!cursor.AtEnd()) return Fail(cursor.pos, "unexpected text after the metric type");
@@ -320,8 +322,8 @@ class Parser {
       const auto it = index_.find(std::string(n));
       return it == index_.end() ? nullptr : &out_.families[it->second];
     });
-    MetricFamilyInfo& family = resolved != nullptr ? out_.families[IndexOf(*resolved)]
-                                                   : Family(sample.name);
+    MetricFamilyInfo& family =
+        resolved != nullptr ? out_.families[IndexOf(*resolved)] : Family(sample.name);
     if (!CheckTypedLabels(family, sample, name_pos, value_positions)) return false;
     state_[IndexOf(family)].has_samples = true;
 
@@ -354,8 +356,8 @@ class Parser {
       double bound = 0;
       if (ParseFloat(sample.labels[i].second, &bound) != NumberStatus::kOk) {
         return Fail(value_positions[i], "label " + std::string(required) + " of " + sample.name +
-                                            " must be a number, not \"" +
-                                            sample.labels[i].second + "\"");
+                                            " must be a number, not \"" + sample.labels[i].second +
+                                            "\"");
       }
       return true;
     }
@@ -386,8 +388,8 @@ class Parser {
   int line_number_ = 0;
   Exposition out_;
   ParseError error_;
-  std::unordered_map<std::string, size_t> index_;  // family name -> index in out_.families
-  std::vector<FamilyState> state_;                 // parallel to out_.families
+  std::unordered_map<std::string, size_t> index_;      // family name -> index in out_.families
+  std::vector<FamilyState> state_;                     // parallel to out_.families
   std::unordered_map<std::string, int> series_lines_;  // series -> line it first appeared on
 };
 

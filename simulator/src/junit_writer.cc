@@ -13,14 +13,30 @@ std::string Xml(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\t': out += "&#9;"; break;
-      case '\n': out += "&#10;"; break;
-      case '\r': out += "&#13;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\t':
+        out += "&#9;";
+        break;
+      case '\n':
+        out += "&#10;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += "\xEF\xBF\xBD";
@@ -55,8 +71,8 @@ void WriteSuite(const Suite& suite, const JunitOptions& options, std::string* ou
   *out += ">\n";
   for (const Verdict* verdict : suite.verdicts) {
     const std::string name = verdict->subject + " @ " + verdict->time + ": " + verdict->expected;
-    *out += "    <testcase classname=\"tokensim." + Xml(suite.name) + "\" name=\"" + Xml(name) +
-            "\"";
+    *out +=
+        "    <testcase classname=\"tokensim." + Xml(suite.name) + "\" name=\"" + Xml(name) + "\"";
     if (verdict->passed) {
       *out += "/>\n";
       continue;

@@ -13,7 +13,7 @@ namespace tokensim {
 
 // One failed promql_expr_test.
 struct PromtoolFailure {
-  std::string expr;                  // unquoted from Go's %q
+  std::string expr;  // unquoted from Go's %q
   Millis time{0};
   std::optional<std::string> error;  // the query failed: promtool's message
   std::string exp;                   // "nil", or the expected samples as promtool prints them
@@ -21,10 +21,10 @@ struct PromtoolFailure {
 };
 
 struct PromtoolOutput {
-  bool success = false;                  // "  SUCCESS"
+  bool success = false;  // "  SUCCESS"
   std::vector<PromtoolFailure> failures;
-  std::vector<std::string> warnings;     // e.g. "WARNING: no file match pattern rules.yml"
-  std::vector<std::string> other;        // non-blank lines no rule above accounts for
+  std::vector<std::string> warnings;  // e.g. "WARNING: no file match pattern rules.yml"
+  std::vector<std::string> other;     // non-blank lines no rule above accounts for
 };
 
 PromtoolOutput ParsePromtoolOutput(std::string_view output);

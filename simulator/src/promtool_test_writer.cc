@@ -180,8 +180,8 @@ Check EqualsCheck(size_t index, const Expectation& expectation) {
                                                             : expectation.equals_text);
   const std::string& e = expectation.expr;
   const std::string value = nan ? "sum(" + e + ") != bool sum(" + e + ")" : "sum(" + e + ")";
-  check.promql = value + " and count(" + e + ") == 1 or on() count_values(\"samples\", count(" +
-                 e + "))";
+  check.promql =
+      value + " and count(" + e + ") == 1 or on() count_values(\"samples\", count(" + e + "))";
   check.result_labels = "{}";
   check.result_value = nan ? 1 : expectation.equals;
   return check;

@@ -100,9 +100,8 @@ NumberStatus ParseFloat(std::string_view text, double* out) {
   if (i != rest.size()) return NumberStatus::kInvalid;
 
   double value = 0;
-  const auto result =
-      std::from_chars(rest.data(), rest.data() + rest.size(), value,
-                      hex ? std::chars_format::hex : std::chars_format::general);
+  const auto result = std::from_chars(rest.data(), rest.data() + rest.size(), value,
+                                      hex ? std::chars_format::hex : std::chars_format::general);
   if (result.ec == std::errc::result_out_of_range) {
     // from_chars reports underflow and overflow alike; Go rounds underflow to zero and
     // rejects only overflow. strtod tells them apart (in the "C" locale, for the '.').
@@ -123,7 +122,8 @@ NumberStatus ParseFloat(std::string_view text, double* out) {
 
 NumberStatus ParseInt64(std::string_view text, int64_t* out) {
   const size_t digits_start = !text.empty() && (text[0] == '+' || text[0] == '-') ? 1 : 0;
-  if (text.size() == digits_start || !std::all_of(text.begin() + digits_start, text.end(), IsDigit)) {
+  if (text.size() == digits_start ||
+      !std::all_of(text.begin() + digits_start, text.end(), IsDigit)) {
     return NumberStatus::kInvalid;
   }
   if (text[0] == '+') text.remove_prefix(1);  // from_chars takes no '+'

@@ -351,7 +351,8 @@ TEST(ExpositionErrorTest, RejectsFractionalTimestamp) {
 }
 
 TEST(ExpositionErrorTest, RejectsTextAfterTimestamp) {
-  EXPECT_EQ(Where(ParseFails("m 1 2 3\n")), "line 1, column 7: unexpected text after the timestamp");
+  EXPECT_EQ(Where(ParseFails("m 1 2 3\n")),
+            "line 1, column 7: unexpected text after the timestamp");
 }
 
 TEST(ExpositionErrorTest, RejectsInvalidMetricNameCharacter) {
@@ -364,7 +365,8 @@ TEST(ExpositionErrorTest, RejectsLineStartingWithADigit) {
 }
 
 TEST(ExpositionErrorTest, RejectsUnknownType) {
-  EXPECT_EQ(Where(ParseFails("# TYPE m meter\n")), "line 1, column 10: unknown metric type \"meter\"");
+  EXPECT_EQ(Where(ParseFails("# TYPE m meter\n")),
+            "line 1, column 10: unknown metric type \"meter\"");
 }
 
 TEST(ExpositionErrorTest, RejectsTypeWithoutMetricName) {
@@ -432,8 +434,7 @@ TEST(ExpositionLookupTest, FindValueIsEmptyWhenNothingMatches) {
 }
 
 TEST(ExpositionLookupTest, FormatSeriesEscapesValues) {
-  EXPECT_EQ(FormatSeries("m", {{"a", "x\"y\\z\nw"}, {"b", ""}}),
-            "m{a=\"x\\\"y\\\\z\\nw\",b=\"\"}");
+  EXPECT_EQ(FormatSeries("m", {{"a", "x\"y\\z\nw"}, {"b", ""}}), "m{a=\"x\\\"y\\\\z\\nw\",b=\"\"}");
   EXPECT_EQ(FormatSeries("m", {}), "m");
 }
 

@@ -24,8 +24,10 @@ using namespace std::chrono_literals;
 
 constexpr const char* kPromtool = PROMTOOL_PATH;
 
-#define SKIP_WITHOUT_PROMTOOL() \
-  if (std::string(kPromtool).empty()) GTEST_SKIP() << "promtool not found at configure time"
+#define SKIP_WITHOUT_PROMTOOL()                                                        \
+  do {                                                                                 \
+    if (std::string(kPromtool).empty()) GTEST_SKIP() << "promtool not found by CMake"; \
+  } while (0)
 
 // A Recording built the way the simulator builds one: each scrape's text parsed.
 Recording RecordingOf(const std::vector<std::string>& scrapes, Millis interval = 15s) {
@@ -43,8 +45,8 @@ Recording RecordingOf(const std::vector<std::string>& scrapes, Millis interval =
                                      [&](const auto& f) { return f.name == family.name; });
       if (!known) recording.families.push_back(family);
     }
-    recording.scrapes.push_back(ScrapeRecord{interval * static_cast<int64_t>(k),
-                                             std::move(parsed.samples)});
+    recording.scrapes.push_back(
+        ScrapeRecord{interval * static_cast<int64_t>(k), std::move(parsed.samples)});
   }
   return recording;
 }
@@ -152,8 +154,8 @@ TEST(PlanChecksTest, ExpressionChecksExactlyOneSample) {
 }
 
 TEST(PlanChecksTest, NanExpectationTestsForNan) {
-  const Check check = PlanChecks(ScenarioOf(
-      {ExprExpectation("x", 1min, std::numeric_limits<double>::quiet_NaN(), "NaN")}))[0];
+  const Check check = PlanChecks(
+      ScenarioOf({ExprExpectation("x", 1min, std::numeric_limits<double>::quiet_NaN(), "NaN")}))[0];
   EXPECT_EQ(check.kind, CheckKind::kIsNaN);
   EXPECT_EQ(check.promql,
             "sum(x) != bool sum(x) and count(x) == 1 or on() count_values(\"samples\", count(x))");
@@ -232,7 +234,8 @@ std::string InputSeries(const std::string& file) {
   std::istringstream in(file);
   std::string line, out;
   while (std::getline(in, line)) {
-    if (line.find("- series: ") != std::string::npos || line.find("values: ") != std::string::npos) {
+    if (line.find("- series: ") != std::string::npos ||
+        line.find("values: ") != std::string::npos) {
       out += line + "\n";
     }
   }
@@ -241,10 +244,10 @@ std::string InputSeries(const std::string& file) {
 
 TEST(PromtoolTestWriterTest, SeriesOrderDoesNotDependOnScrapeOrder) {
   const Scenario scenario = ScenarioOf({});
-  const std::string one = WritePromtoolTest(
-      scenario, RecordingOf({"b{x=\"2\"} 1\nb{x=\"1\"} 2\na 3\n"}), {});
-  const std::string other = WritePromtoolTest(
-      scenario, RecordingOf({"a 3\nb{x=\"1\"} 2\nb{x=\"2\"} 1\n"}), {});
+  const std::string one =
+      WritePromtoolTest(scenario, RecordingOf({"b{x=\"2\"} 1\nb{x=\"1\"} 2\na 3\n"}), {});
+  const std::string other =
+      WritePromtoolTest(scenario, RecordingOf({"a 3\nb{x=\"1\"} 2\nb{x=\"2\"} 1\n"}), {});
   EXPECT_EQ(one, other);
   EXPECT_LT(one.find("'a{"), one.find("'b{"));
 }
@@ -256,7 +259,8 @@ TEST(PromtoolTestWriterTest, ValuesAreSpelledForPromtool) {
   EXPECT_NE(series.find("values: 'NaN stale'"), std::string::npos) << series;
   EXPECT_NE(series.find("values: '+Inf stale'"), std::string::npos) << series;
   EXPECT_NE(series.find("values: '-Inf stale'"), std::string::npos) << series;
-  EXPECT_NE(series.find("values: '8 stale'"), std::string::npos) << series;  // promtool misreads hex
+  EXPECT_NE(series.find("values: '8 stale'"), std::string::npos)
+      << series;  // promtool misreads hex
   EXPECT_NE(series.find("values: '1.5E-07 stale'"), std::string::npos) << series;
   EXPECT_NE(series.find("values: '-0 stale'"), std::string::npos) << series;
 }
@@ -268,8 +272,8 @@ TEST(PromtoolTestWriterTest, VanishedSeriesTurnsStaleThenGaps) {
 }
 
 TEST(PromtoolTestWriterTest, LateSeriesStartsWithGaps) {
-  const std::string series =
-      InputSeries(WritePromtoolTest(ScenarioOf({}), RecordingOf({"x 0\n", "x 0\n", "x 0\na 5\n"}), {}));
+  const std::string series = InputSeries(
+      WritePromtoolTest(ScenarioOf({}), RecordingOf({"x 0\n", "x 0\n", "x 0\na 5\n"}), {}));
   EXPECT_NE(series.find("values: '_ _ 5 stale'"), std::string::npos) << series;
 }
 
@@ -284,21 +288,21 @@ TEST(PromtoolTestWriterTest, ScrapedJobLabelIsKeptAsExportedJob) {
 }
 
 TEST(PromtoolTestWriterTest, EscapesLabelValuesForPromqlAndYaml) {
-  const std::string series = InputSeries(WritePromtoolTest(
-      ScenarioOf({}), RecordingOf({"a{v=\"it's \\\"q\\\" \\\\ \\n\"} 1\n"}), {}));
+  const std::string series = InputSeries(
+      WritePromtoolTest(ScenarioOf({}), RecordingOf({"a{v=\"it's \\\"q\\\" \\\\ \\n\"} 1\n"}), {}));
   EXPECT_NE(series.find("v=\"it''s \\\"q\\\" \\\\ \\n\"}'"), std::string::npos) << series;
 }
 
 TEST(PromtoolTestWriterTest, LoadsSamplesUpToTheCheckBetweenEvaluations) {
-  const std::string file = WritePromtoolTest(
-      ScenarioOf({ExprExpectation("a", 45s, 1, "1")}), RecordingOf({"a 1\n"}), {});
+  const std::string file = WritePromtoolTest(ScenarioOf({ExprExpectation("a", 45s, 1, "1")}),
+                                             RecordingOf({"a 1\n"}), {});
   EXPECT_NE(file.find("      - expr: 'vector(1)'\n        eval_time: 1m\n"), std::string::npos)
       << file;
 }
 
 TEST(PromtoolTestWriterTest, NoLoadingTestWhenLastCheckIsOnAnEvaluation) {
-  const std::string file = WritePromtoolTest(
-      ScenarioOf({ExprExpectation("a", 1min, 1, "1")}), RecordingOf({"a 1\n"}), {});
+  const std::string file = WritePromtoolTest(ScenarioOf({ExprExpectation("a", 1min, 1, "1")}),
+                                             RecordingOf({"a 1\n"}), {});
   EXPECT_EQ(file.find("vector(1)"), std::string::npos) << file;
 }
 
@@ -363,13 +367,13 @@ class PromtoolRunTest : public ::testing::Test {
 
 TEST_F(PromtoolRunTest, CorrectExpectationsAllPass) {
   SKIP_WITHOUT_PROMTOOL();
-  const std::vector<Verdict> verdicts = Run(
-      ScenarioOf({AlertExpectation("CacheTooBig", {2min, 150s}, {0s, 1min, 90s, 3min}),
-                  AlertExpectation("NeverHappens", {}, {}, true),
-                  ExprExpectation("vx11_operator_ephemeral_tokens_active", 1min, 600, "600"),
-                  ExprExpectation("vx11_operator_ephemeral_tokens_issued_total", 3min, 180,
-                                  "180")}),
-      CacheRecording());
+  const std::vector<Verdict> verdicts =
+      Run(ScenarioOf(
+              {AlertExpectation("CacheTooBig", {2min, 150s}, {0s, 1min, 90s, 3min}),
+               AlertExpectation("NeverHappens", {}, {}, true),
+               ExprExpectation("vx11_operator_ephemeral_tokens_active", 1min, 600, "600"),
+               ExprExpectation("vx11_operator_ephemeral_tokens_issued_total", 3min, 180, "180")}),
+          CacheRecording());
   ASSERT_EQ(verdicts.size(), 9u);
   for (const Verdict& verdict : verdicts) {
     EXPECT_TRUE(verdict.passed) << verdict.subject << " at " << verdict.time << ": "
@@ -432,9 +436,9 @@ TEST_F(PromtoolRunTest, NeverFiresCoversTheFirstAndLastEvaluation) {
 
 TEST_F(PromtoolRunTest, WrongValueReportsTheValueFound) {
   SKIP_WITHOUT_PROMTOOL();
-  const std::vector<Verdict> verdicts = Run(
-      ScenarioOf({ExprExpectation("vx11_operator_ephemeral_tokens_active", 1min, 500, "500")}),
-      CacheRecording());
+  const std::vector<Verdict> verdicts =
+      Run(ScenarioOf({ExprExpectation("vx11_operator_ephemeral_tokens_active", 1min, 500, "500")}),
+          CacheRecording());
   ASSERT_EQ(verdicts.size(), 1u);
   EXPECT_FALSE(verdicts[0].passed);
   EXPECT_EQ(verdicts[0].expected, "== 500");
@@ -443,8 +447,8 @@ TEST_F(PromtoolRunTest, WrongValueReportsTheValueFound) {
 
 TEST_F(PromtoolRunTest, ValuesAreComparedExactly) {
   SKIP_WITHOUT_PROMTOOL();
-  const std::vector<Verdict> verdicts =
-      Run(ScenarioOf({ExprExpectation("a", 0s, 0.3, "0.3")}), RecordingOf({"a 0.30000000000000004\n"}));
+  const std::vector<Verdict> verdicts = Run(ScenarioOf({ExprExpectation("a", 0s, 0.3, "0.3")}),
+                                            RecordingOf({"a 0.30000000000000004\n"}));
   ASSERT_EQ(verdicts.size(), 1u);
   EXPECT_FALSE(verdicts[0].passed);
   EXPECT_EQ(verdicts[0].actual, "0.30000000000000004");
@@ -461,8 +465,8 @@ TEST_F(PromtoolRunTest, ExpressionWithoutDataSaysSo) {
 
 TEST_F(PromtoolRunTest, ExpressionWithSeveralSamplesFailsEvenIfTheSumMatches) {
   SKIP_WITHOUT_PROMTOOL();
-  const std::vector<Verdict> verdicts =
-      Run(ScenarioOf({ExprExpectation("a", 0s, 3, "3")}), RecordingOf({"a{x=\"1\"} 1\na{x=\"2\"} 2\n"}));
+  const std::vector<Verdict> verdicts = Run(ScenarioOf({ExprExpectation("a", 0s, 3, "3")}),
+                                            RecordingOf({"a{x=\"1\"} 1\na{x=\"2\"} 2\n"}));
   ASSERT_EQ(verdicts.size(), 1u);
   EXPECT_FALSE(verdicts[0].passed);
   EXPECT_EQ(verdicts[0].actual, "2 samples");
@@ -482,8 +486,8 @@ TEST_F(PromtoolRunTest, NanExpectationPassesOnNan) {
 
 TEST_F(PromtoolRunTest, ExpressionBetweenEvaluationsSeesTheLatestScrape) {
   SKIP_WITHOUT_PROMTOOL();
-  const std::vector<Verdict> verdicts =
-      Run(ScenarioOf({ExprExpectation("a", 45s, 4, "4")}), RecordingOf({"a 1\n", "a 2\n", "a 3\n", "a 4\n"}));
+  const std::vector<Verdict> verdicts = Run(ScenarioOf({ExprExpectation("a", 45s, 4, "4")}),
+                                            RecordingOf({"a 1\n", "a 2\n", "a 3\n", "a 4\n"}));
   ASSERT_EQ(verdicts.size(), 1u);
   EXPECT_TRUE(verdicts[0].passed) << verdicts[0].actual;
 }
@@ -539,8 +543,8 @@ std::vector<Check> TwoChecksOfOneAlert() {
 }
 
 TEST(VerdictsFromOutputTest, SuccessPassesEveryCheck) {
-  const auto verdicts =
-      VerdictsFromOutput("demo", TwoChecksOfOneAlert(), {0, false, "Unit Testing:  t.yml\n  SUCCESS\n\n"});
+  const auto verdicts = VerdictsFromOutput("demo", TwoChecksOfOneAlert(),
+                                           {0, false, "Unit Testing:  t.yml\n  SUCCESS\n\n"});
   ASSERT_EQ(verdicts.size(), 2u);
   EXPECT_TRUE(verdicts[0].passed && verdicts[1].passed);
   EXPECT_EQ(verdicts[0].scenario, "demo");
@@ -561,8 +565,7 @@ TEST(VerdictsFromOutputTest, FailureIsAttributedByExpressionAndTime) {
 
 TEST(VerdictsFromOutputTest, SameExpressionAndTimeAreToldApartByExpectedResult) {
   // Contradictory expectations at one time: exactly one of them can fail.
-  const std::vector<Check> checks =
-      PlanChecks(ScenarioOf({AlertExpectation("A", {1min}, {1min})}));
+  const std::vector<Check> checks = PlanChecks(ScenarioOf({AlertExpectation("A", {1min}, {1min})}));
   const std::string output =
       "  FAILED:\n"
       "    expr: \"absent(ALERTS{alertname=\\\"A\\\",alertstate=\\\"firing\\\"})\", time: 1m,\n"
@@ -637,24 +640,52 @@ TEST(OpenMetricsWriterTest, WritesSmallRecordingExactly) {
   EXPECT_EQ(WriteOpenMetrics(OpenMetricsRecording(), options),
             "# TYPE vx11_issued counter\n"
             "# HELP vx11_issued Tokens \\\"issued\\\" \\\\ here.\n"
-            "vx11_issued_total{" + target + "} 1 1700000000.000\n"
-            "vx11_issued_total{" + target + "} 3 1700000015.000\n"
-            "# TYPE vx11_active gauge\n"
-            "vx11_active{" + target + ",path=\"a\\\"b\"} NaN 1700000000.000\n"
-            "vx11_active{" + target + ",path=\"a\\\"b\"} 1e+06 1700000015.000\n"
-            "# TYPE lat histogram\n"
-            "lat_bucket{" + target + ",le=\"+Inf\"} 2 1700000000.000\n"
-            "lat_bucket{" + target + ",le=\"+Inf\"} 3 1700000015.000\n"
-            "lat_bucket{" + target + ",le=\"0.1\"} 1 1700000000.000\n"
-            "lat_bucket{" + target + ",le=\"0.1\"} 1 1700000015.000\n"
-            "lat_count{" + target + "} 2 1700000000.000\n"
-            "lat_count{" + target + "} 3 1700000015.000\n"
-            "lat_sum{" + target + "} 0.3 1700000000.000\n"
-            "lat_sum{" + target + "} 0.5 1700000015.000\n"
-            "# TYPE legacy unknown\n"
-            "legacy{" + target + "} 4 1700000000.000\n"
-            "legacy{" + target + "} 5 1700000015.000\n"
-            "# EOF\n");
+            "vx11_issued_total{" +
+                target +
+                "} 1 1700000000.000\n"
+                "vx11_issued_total{" +
+                target +
+                "} 3 1700000015.000\n"
+                "# TYPE vx11_active gauge\n"
+                "vx11_active{" +
+                target +
+                ",path=\"a\\\"b\"} NaN 1700000000.000\n"
+                "vx11_active{" +
+                target +
+                ",path=\"a\\\"b\"} 1e+06 1700000015.000\n"
+                "# TYPE lat histogram\n"
+                "lat_bucket{" +
+                target +
+                ",le=\"+Inf\"} 2 1700000000.000\n"
+                "lat_bucket{" +
+                target +
+                ",le=\"+Inf\"} 3 1700000015.000\n"
+                "lat_bucket{" +
+                target +
+                ",le=\"0.1\"} 1 1700000000.000\n"
+                "lat_bucket{" +
+                target +
+                ",le=\"0.1\"} 1 1700000015.000\n"
+                "lat_count{" +
+                target +
+                "} 2 1700000000.000\n"
+                "lat_count{" +
+                target +
+                "} 3 1700000015.000\n"
+                "lat_sum{" +
+                target +
+                "} 0.3 1700000000.000\n"
+                "lat_sum{" +
+                target +
+                "} 0.5 1700000015.000\n"
+                "# TYPE legacy unknown\n"
+                "legacy{" +
+                target +
+                "} 4 1700000000.000\n"
+                "legacy{" +
+                target +
+                "} 5 1700000015.000\n"
+                "# EOF\n");
 }
 
 TEST(OpenMetricsWriterTest, TimestampsKeepMilliseconds) {
@@ -737,7 +768,10 @@ TEST(JunitWriterTest, EscapesMarkupAndControlCharacters) {
   EXPECT_NE(xml.find("name=\"a{b=&quot;&lt;&amp;&gt;&apos;&quot;} &gt; 1 @ 1m: == 1\""),
             std::string::npos)
       << xml;
-  EXPECT_NE(xml.find("bad\xEF\xBF\xBD" "byte"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("bad\xEF\xBF\xBD"
+                     "byte"),
+            std::string::npos)
+      << xml;
 }
 
 TEST(JunitWriterTest, NoVerdictsIsAnEmptyReport) {

@@ -26,9 +26,9 @@
 namespace tokensim {
 
 struct ProcessResult {
-  int exit_code = -1;      // -1 when the process ended by a signal (e.g. killed on timeout)
+  int exit_code = -1;  // -1 when the process ended by a signal (e.g. killed on timeout)
   bool timed_out = false;
-  std::string output;      // stdout and stderr, interleaved as written
+  std::string output;  // stdout and stderr, interleaved as written
 };
 
 // Could not start the process at all (e.g. no such file).

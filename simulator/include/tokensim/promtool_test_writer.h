@@ -40,11 +40,11 @@ enum class CheckKind {
 struct Check {
   size_t expectation = 0;  // index into Scenario::expect
   CheckKind kind = CheckKind::kFiring;
-  std::string subject;     // the alert name, or the expectation's expression
+  std::string subject;  // the alert name, or the expectation's expression
   Millis eval_time{0};
-  std::string time;        // vx11::FormatDuration(eval_time), or "whole run" for kNeverFires
-  std::string expected;    // "firing", "not firing", "never fires", "== 0.5"
-  std::string promql;      // the expression promtool evaluates, exactly as written to the file
+  std::string time;      // vx11::FormatDuration(eval_time), or "whole run" for kNeverFires
+  std::string expected;  // "firing", "not firing", "never fires", "== 0.5"
+  std::string promql;    // the expression promtool evaluates, exactly as written to the file
   // The result that passes: nothing at all, or one sample with these labels and this value.
   bool expects_nothing = false;
   std::string result_labels;  // e.g. {alertname="X",alertstate="firing"} or {}
