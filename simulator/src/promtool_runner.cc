@@ -30,7 +30,7 @@ class Fd {
   }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
+  int Get() const { return fd_; }
   void Reset() {
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
@@ -50,9 +50,11 @@ bool ArmTimer(int timer, Millis timeout) {
   return timerfd_settime(timer, 0, &spec, nullptr) == 0;
 }
 
+// The exit code, or -1 when there is none to trust (ended by a signal, or not waitable).
 int WaitForExit(pid_t pid) {
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -137,13 +139,13 @@ std::variant<ProcessResult, RunError> RunProcess(const std::vector<std::string>&
   Fd write_end(pipe_fds[1]);
   const bool timed = timeout.count() > 0;
   Fd timer(timed ? timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC) : -1);
-  if (timed && (timer.get() < 0 || !ArmTimer(timer.get(), timeout))) return Errno("timerfd");
+  if (timed && (timer.Get() < 0 || !ArmTimer(timer.Get(), timeout))) return Errno("timerfd");
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), 2);
+  posix_spawn_file_actions_adddup2(&actions, write_end.Get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, write_end.Get(), 2);
   // The child starts with default signal handling and nothing blocked, whatever the threads of
   // this process have set up.
   posix_spawnattr_t attributes;
@@ -168,20 +170,21 @@ std::variant<ProcessResult, RunError> RunProcess(const std::vector<std::string>&
   ProcessResult result;
   char buffer[8192];
   while (true) {
-    pollfd fds[2] = {{read_end.get(), POLLIN, 0}, {timer.get(), POLLIN, 0}};
+    pollfd fds[2] = {{read_end.Get(), POLLIN, 0}, {timer.Get(), POLLIN, 0}};
     const int ready = poll(fds, timed ? 2 : 1, -1);
     if (ready < 0) {
       if (errno == EINTR) continue;
+      const RunError error = Errno("poll");
       kill(pid, SIGKILL);
       WaitForExit(pid);
-      return Errno("poll");
+      return error;
     }
     if (timed && (fds[1].revents & POLLIN) != 0) {
       kill(pid, SIGKILL);
       result.timed_out = true;
       break;
     }
-    const ssize_t n = read(read_end.get(), buffer, sizeof(buffer));
+    const ssize_t n = read(read_end.Get(), buffer, sizeof(buffer));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     result.output.append(buffer, static_cast<size_t>(n));

@@ -24,8 +24,9 @@ std::string Hex(unsigned char c) {
   return buffer;
 }
 
-// A PromQL double-quoted string: Go escapes, so any byte survives the trip.
-std::string PromqlString(std::string_view text) {
+// Double-quoted with Go's escapes, which PromQL strings and YAML double-quoted scalars both
+// read back byte for byte.
+std::string DoubleQuoted(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     const auto byte = static_cast<unsigned char>(c);
@@ -45,38 +46,20 @@ std::string PromqlString(std::string_view text) {
   return out + "\"";
 }
 
+std::string PromqlString(std::string_view text) { return DoubleQuoted(text); }
+
 // A YAML scalar that reads back as `text`: single-quoted when every character may appear in
 // one (the usual case, and the readable one for PromQL full of double quotes), else
-// double-quoted with escapes.
+// double-quoted.
 std::string YamlString(std::string_view text) {
-  bool printable = true;
-  for (char c : text) {
+  const bool printable = std::none_of(text.begin(), text.end(), [](char c) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) printable = false;
-  }
-  std::string out;
-  if (printable) {
-    out = "'";
-    for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
-    return out + "'";
-  }
-  out = "\"";
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '\\' || c == '"') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += Hex(byte);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+    return byte < 0x20 || byte == 0x7f;
+  });
+  if (!printable) return DoubleQuoted(text);
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
 }
 
 // YAML's spelling of a float for exp_samples (promtool reads it with yaml.v2 into float64,

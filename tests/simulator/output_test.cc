@@ -501,6 +501,20 @@ TEST_F(PromtoolRunTest, QueryErrorIsReportedAsActual) {
   EXPECT_EQ(verdicts[0].actual.rfind("error: ", 0), 0u) << verdicts[0].actual;
 }
 
+// A tab in a label value, an expression over two lines: the file must carry both to promtool
+// intact, and promtool's Go-quoted echo of the expression must still find its check.
+TEST_F(PromtoolRunTest, ControlCharactersSurviveTheRoundTrip) {
+  SKIP_WITHOUT_PROMTOOL();
+  const std::vector<Verdict> verdicts =
+      Run(ScenarioOf({ExprExpectation("a{v=\"x\\ty\"}\n  * 1", 0s, 1, "1"),
+                      ExprExpectation("a{v=\"x\\ty\"}\n  * 2", 0s, 1, "1")}),
+          RecordingOf({"a{v=\"x\ty\"} 1\n"}));
+  ASSERT_EQ(verdicts.size(), 2u);
+  EXPECT_TRUE(verdicts[0].passed) << verdicts[0].actual << process_.output;
+  EXPECT_FALSE(verdicts[1].passed);
+  EXPECT_EQ(verdicts[1].actual, "2");
+}
+
 TEST_F(PromtoolRunTest, MissingRuleFileFailsEveryCheck) {
   SKIP_WITHOUT_PROMTOOL();
   const std::vector<Verdict> verdicts =
