@@ -131,7 +131,8 @@ std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenS
   const std::string& presented = from_query ? query_token : header_token;
   const std::string_view source = from_query ? "query" : "header";
 
-  auto stream = hub_.TryOpen();
+  const std::string stream_id = FormatTokenId(RandomTokenId());
+  auto stream = hub_.TryOpen(stream_id);
   if (!stream) {
     metrics_.streams_rejected.Increment();
     log_->warn("[SSE] stream refused: {} streams open (cap {})", hub_.open(), config_.max_streams);
@@ -183,7 +184,6 @@ std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenS
                                          : metrics_.connections_principal)
       .Increment();
   clock_.SleepFor(config_.inject_latency.establish);
-  const std::string stream_id = FormatTokenId(RandomTokenId());
   const std::string name = principals_.Name(*principal);
   OpenedStream opened{stream,
                       "retry: " + std::to_string(config_.stream_retry.count()) + "\n\n" +
@@ -289,7 +289,9 @@ void OperatorService::Maintain() {
   if (beat) hub_.Send(": heartbeat " + FormatRfc3339(clock_.WallNow()) + "\n\n");
 }
 
-void OperatorService::ProbeStreams() { hub_.Send(":\n\n"); }
+void OperatorService::ProbeStreams(const std::vector<std::string>& stream_ids) {
+  hub_.Send(":\n\n", stream_ids);
+}
 
 void OperatorService::Shutdown(Duration grace) {
   hub_.Shutdown(FormatSseEvent("shutdown", R"({"reason":"server shutting down"})"));

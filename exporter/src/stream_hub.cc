@@ -42,18 +42,20 @@ void StreamHub::Stream::Push(std::string_view bytes, bool close) {
 
 StreamHub::StreamHub(uint64_t max_streams) : max_streams_(max_streams) {}
 
-std::shared_ptr<StreamHub::Stream> StreamHub::TryOpen() {
+std::shared_ptr<StreamHub::Stream> StreamHub::TryOpen(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   if (shut_down_ || streams_.size() >= max_streams_) return nullptr;
   auto stream = std::make_shared<Stream>();
-  streams_.insert(stream);
+  stream->id_ = id;
+  streams_.emplace(id, stream);
   return stream;
 }
 
 void StreamHub::Close(const std::shared_ptr<Stream>& stream) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    streams_.erase(stream);
+    auto it = streams_.find(stream->id_);
+    if (it != streams_.end() && it->second == stream) streams_.erase(it);
   }
   closed_cv_.notify_all();
 }
@@ -74,20 +76,26 @@ uint64_t StreamHub::Broadcast(std::string_view event, std::string_view data,
   std::lock_guard<std::mutex> lock(mu_);
   const uint64_t id = next_event_id_++;
   const std::string bytes = FormatSseEvent(event, data, id);
-  for (const auto& s : streams_) s->Push(bytes, false);
+  for (const auto& [id, s] : streams_) s->Push(bytes, false);
   if (delivered_to != nullptr) *delivered_to = streams_.size();
   return id;
 }
 
-void StreamHub::Send(std::string_view bytes) {
+void StreamHub::Send(std::string_view bytes, const std::vector<std::string>& ids) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& s : streams_) s->Push(bytes, false);
+  if (ids.empty()) {
+    for (const auto& [id, s] : streams_) s->Push(bytes, false);
+    return;
+  }
+  for (const std::string& id : ids) {
+    if (auto it = streams_.find(id); it != streams_.end()) it->second->Push(bytes, false);
+  }
 }
 
 void StreamHub::Shutdown(std::string_view final_bytes) {
   std::lock_guard<std::mutex> lock(mu_);
   shut_down_ = true;
-  for (const auto& s : streams_) s->Push(final_bytes, true);
+  for (const auto& [id, s] : streams_) s->Push(final_bytes, true);
 }
 
 uint64_t StreamHub::open() const {

@@ -53,9 +53,10 @@ class OperatorService {
   // is due. The server calls it periodically on the real clock; the simulator after each
   // advance of virtual time.
   void Maintain();
-  // Queues an SSE comment on every stream, so that streams whose client has gone are noticed
-  // by the failing write.
-  void ProbeStreams();
+  // Queues an SSE comment on the streams named in `stream_ids` (every stream when empty), so
+  // that those whose client has gone are noticed by the failing write. The ids are the
+  // `stream_id` of each stream's ready event.
+  void ProbeStreams(const std::vector<std::string>& stream_ids = {});
   // Tells every stream to close after a final `shutdown` event, refuses new streams, and
   // waits (at most `grace`) until the serving threads have written it and let go.
   void Shutdown(Duration grace = std::chrono::seconds(1));

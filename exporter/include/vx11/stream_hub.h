@@ -14,7 +14,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
+#include <vector>
 
 #include "vx11/clock.h"
 
@@ -27,6 +28,7 @@ class StreamHub {
     // Blocks until something is queued or the stream is told to close, then moves everything
     // queued into `out`. Returns false when the stream must close after writing `out`.
     bool Next(std::string* out);
+    const std::string& id() const { return id_; }
 
    private:
     friend class StreamHub;
@@ -36,20 +38,23 @@ class StreamHub {
     std::condition_variable cv_;
     std::string outbox_;
     bool closing_ = false;
+    std::string id_;
   };
 
   explicit StreamHub(uint64_t max_streams);
 
-  // A new stream, or nullptr when `max_streams` are open or the hub is shutting down.
-  std::shared_ptr<Stream> TryOpen();
+  // A new stream named `id`, or nullptr when `max_streams` are open or the hub is shutting
+  // down. Ids must be unique (the service draws them from the CSPRNG).
+  std::shared_ptr<Stream> TryOpen(const std::string& id);
   // Forgets `stream`; its slot is free again. Idempotent.
   void Close(const std::shared_ptr<Stream>& stream);
 
   // Queues an SSE event (`id:`, `event:`, `data:` lines) on every open stream; returns the
   // event id it was given. `*delivered_to` receives the number of streams it was queued on.
   uint64_t Broadcast(std::string_view event, std::string_view data, uint64_t* delivered_to);
-  // Queues raw bytes (a comment such as ": heartbeat") on every open stream.
-  void Send(std::string_view bytes);
+  // Queues raw bytes (a comment such as ": heartbeat") on every open stream, or only on
+  // those named in `ids` when it is non-empty (unknown ids are skipped).
+  void Send(std::string_view bytes, const std::vector<std::string>& ids = {});
   // Queues `final_bytes` on every stream, tells each to close, and refuses new streams.
   void Shutdown(std::string_view final_bytes);
 
@@ -64,7 +69,7 @@ class StreamHub {
   const uint64_t max_streams_;
   mutable std::mutex mu_;
   std::condition_variable closed_cv_;
-  std::unordered_set<std::shared_ptr<Stream>> streams_;
+  std::unordered_map<std::string, std::shared_ptr<Stream>> streams_;
   uint64_t next_event_id_ = 1;
   bool shut_down_ = false;
 };

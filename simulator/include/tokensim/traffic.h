@@ -1,0 +1,40 @@
+#pragma once
+// The arrival schedule of a scenario's traffic sources: when each simulated client arrives.
+// Deterministic for a given scenario and seed on every platform: uniform arrivals are evenly
+// spaced, Poisson arrivals draw exponential gaps from a seeded mt19937_64 (whose output the
+// C++ standard fixes) through our own inverse-CDF rather than std::exponential_distribution
+// (whose algorithm it does not). Not thread-safe; one per run.
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "tokensim/scenario.h"
+
+namespace tokensim {
+
+struct ArrivalEvent {
+  Millis at{0};
+  size_t source = 0;  // index into Scenario::traffic
+};
+
+class ArrivalSchedule {
+ public:
+  explicit ArrivalSchedule(const Scenario& scenario);
+
+  // Every arrival with at < `until` not returned before, in time order (ties by source).
+  std::vector<ArrivalEvent> Until(Millis until);
+
+ private:
+  struct SourceState {
+    const TrafficSource* source;
+    double next_ms;  // exact time of the next arrival, in ms
+    uint64_t count;  // arrivals so far (uniform spacing is start + count * gap, no drift)
+    std::mt19937_64 rng;
+  };
+  double NextGap(SourceState& s);
+
+  std::vector<SourceState> sources_;
+};
+
+}  // namespace tokensim

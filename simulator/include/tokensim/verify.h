@@ -1,0 +1,43 @@
+#pragma once
+// Verification of scenarios against rule files: run each scenario (engine.h), write its
+// outputs, run promtool on the generated test, and collect one verdict per check. Also the
+// report formatting shared by `tokensim run` and `tokensim verify`.
+//
+// VerifyScenario is thread-safe for distinct scenarios and output directories.
+
+#include <string>
+#include <vector>
+
+#include "tokensim/engine.h"
+#include "tokensim/scenario.h"
+#include "tokensim/verdict.h"
+
+namespace tokensim {
+
+struct VerifyOptions {
+  std::vector<std::string> rule_files;  // as given on the command line
+  std::string out_dir = "out/tokensim";
+  std::string promtool = "promtool";
+  RunOptions run;
+};
+
+struct ScenarioOutcome {
+  std::string scenario;
+  std::vector<Verdict> verdicts;  // checks, then any invariant violation or run failure
+  RunResult run;                  // empty when the run failed
+  double promtool_seconds = 0;
+  std::string test_file;          // the generated promtool test
+  bool passed() const;
+};
+
+// Runs `scenario` and writes <out_dir>/<name>/{promtool-test.yml, series.om.txt, report.txt}.
+ScenarioOutcome VerifyScenario(const Scenario& scenario, const VerifyOptions& options);
+
+// One aligned line per verdict: scenario, subject, time, expected, actual, PASS/FAIL.
+std::string FormatVerdictLines(const std::vector<Verdict>& verdicts);
+// The per-scenario summary table and the overall result line.
+std::string FormatSummary(const std::vector<ScenarioOutcome>& outcomes);
+// The short per-scenario report written to report.txt.
+std::string FormatReport(const Scenario& scenario, const ScenarioOutcome& outcome);
+
+}  // namespace tokensim

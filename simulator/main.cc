@@ -1,0 +1,200 @@
+// tokensim: drives the vx11 operator backend through scenario files in virtual time and
+// proves with promtool that the alert rules fire when, and only when, they should.
+// Exit status: 0 every expectation held, 1 one did not, 2 invalid input.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "tokensim/junit_writer.h"
+#include "tokensim/rules_catalog.h"
+#include "tokensim/scenario_loader.h"
+#include "tokensim/verify.h"
+#include "vx11/duration.h"
+
+namespace fs = std::filesystem;
+using namespace tokensim;
+
+namespace {
+
+constexpr int kInvalidInput = 2;
+
+// The shipped rules and scenarios: next to the sources this binary was built from, or under
+// the current directory when run from a checkout elsewhere.
+std::string Shipped(const std::string& relative) {
+  const fs::path built = fs::path(TOKENSIM_SOURCE_DIR) / relative;
+  if (fs::exists(built)) return built.string();
+  return relative;
+}
+
+bool FindOnPath(const std::string& name) {
+  if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    const size_t colon = dirs.find(':', start);
+    const std::string dir = dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return true;
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  return false;
+}
+
+struct CommonFlags {
+  std::vector<std::string> rules;
+  std::string out = "out/tokensim";
+  std::string target;
+  std::string principal_token;
+  std::string promtool = "promtool";
+  std::string tick = "1s";
+  std::string service_log;
+  std::string service_log_level = "INFO";
+};
+
+void AddCommon(CLI::App* cmd, CommonFlags& f) {
+  cmd->add_option("--rules", f.rules,
+                  "Prometheus rule file (repeatable; default: the shipped rules/prometheus-rules.yml "
+                  "and rules/slo-rules.yml)");
+  cmd->add_option("--out", f.out, "Output directory (default out/tokensim)");
+  cmd->add_option("--target", f.target,
+                  "Drive a running operator-backend at this URL in real time instead of the "
+                  "in-process service on virtual time");
+  cmd->add_option("--principal-token", f.principal_token,
+                  "Principal token for --target (default: $VX11_OPERATOR_PRINCIPAL_TOKEN)");
+  cmd->add_option("--promtool", f.promtool, "promtool binary (default: promtool on PATH)");
+  cmd->add_option("--tick", f.tick, "Virtual-time granularity, a duration (default 1s)");
+  cmd->add_option("--service-log", f.service_log,
+                  "Write the in-process service's log to this file (default: discarded)");
+  cmd->add_option("--service-log-level", f.service_log_level,
+                  "Level of --service-log: DEBUG, INFO, WARNING, ERROR (default INFO)");
+}
+
+// Turns flags into options; prints the problem and returns false on invalid input.
+bool Prepare(CommonFlags& f, VerifyOptions* options, RulesCatalog* catalog) {
+  if (f.rules.empty()) {
+    f.rules = {Shipped("rules/prometheus-rules.yml"), Shipped("rules/slo-rules.yml")};
+  }
+  auto loaded = LoadRulesFiles(f.rules);
+  if (auto* e = std::get_if<LoadError>(&loaded)) {
+    std::cerr << "tokensim: " << e->ToString() << "\n";
+    return false;
+  }
+  *catalog = std::get<RulesCatalog>(loaded);
+  if (!FindOnPath(f.promtool)) {
+    std::cerr << "tokensim: promtool not found (\"" << f.promtool
+              << "\"); install the prometheus package or pass --promtool PATH\n";
+    return false;
+  }
+  std::string error;
+  const auto tick = vx11::ParseDuration(f.tick, &error);
+  if (!tick || tick->count() <= 0) {
+    std::cerr << "tokensim: --tick: " << (tick ? "must be > 0" : error) << "\n";
+    return false;
+  }
+  if (f.principal_token.empty()) {
+    if (const char* env = std::getenv("VX11_OPERATOR_PRINCIPAL_TOKEN")) f.principal_token = env;
+  }
+  options->rule_files = f.rules;
+  options->out_dir = f.out;
+  options->promtool = f.promtool;
+  options->run.target_url = f.target;
+  options->run.principal_token = f.principal_token;
+  options->run.tick = *tick;
+  options->run.service_log = f.service_log;
+  options->run.service_log_level = f.service_log_level;
+  if (!f.target.empty()) {
+    options->run.progress = [](const std::string& line) { std::cerr << line << "\n"; };
+  }
+  return true;
+}
+
+int Verify(const std::vector<Scenario>& scenarios, const VerifyOptions& options,
+           const std::string& junit) {
+  std::vector<ScenarioOutcome> outcomes;
+  std::vector<Verdict> all;
+  JunitOptions junit_options;
+  for (const Scenario& scenario : scenarios) {
+    ScenarioOutcome outcome = VerifyScenario(scenario, options);
+    std::cout << FormatVerdictLines(outcome.verdicts) << std::flush;
+    all.insert(all.end(), outcome.verdicts.begin(), outcome.verdicts.end());
+    junit_options.suite_seconds[scenario.name] = outcome.run.wall_seconds + outcome.promtool_seconds;
+    outcomes.push_back(std::move(outcome));
+  }
+  std::cout << "\n" << FormatSummary(outcomes);
+  std::cout << "outputs: " << options.out_dir << "/<scenario>/{promtool-test.yml,series.om.txt,report.txt}\n";
+  if (!junit.empty()) {
+    std::ofstream out(junit);
+    out << WriteJunitXml(all, junit_options);
+    if (!out) {
+      std::cerr << "tokensim: cannot write " << junit << "\n";
+      return kInvalidInput;
+    }
+  }
+  const bool ok = std::all_of(outcomes.begin(), outcomes.end(),
+                              [](const ScenarioOutcome& o) { return o.passed(); });
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "tokensim: drives the vx11 operator backend through traffic scenarios in virtual time,\n"
+      "records every scrape, writes promtool unit tests from the recorded series, runs promtool\n"
+      "and reports whether each alert fired when, and only when, the scenario expects.\n"
+      "Exit status: 0 all expectations held, 1 one did not, 2 invalid input.",
+      "tokensim"};
+  app.require_subcommand(1);
+
+  CommonFlags run_flags;
+  std::string scenario_file;
+  CLI::App* run = app.add_subcommand("run", "Run one scenario file and check its expectations");
+  run->add_option("scenario", scenario_file, "Scenario YAML file")->required();
+  AddCommon(run, run_flags);
+  std::string run_junit;
+  run->add_option("--junit", run_junit, "Also write a JUnit XML report here");
+
+  CommonFlags verify_flags;
+  std::string scenarios_dir = Shipped("simulator/scenarios");
+  std::string junit;
+  CLI::App* verify = app.add_subcommand("verify", "Run every scenario of a directory and check them all");
+  verify->add_option("--scenarios", scenarios_dir, "Directory of scenario files (default: the shipped ones)");
+  AddCommon(verify, verify_flags);
+  verify->add_option("--junit", junit, "Write a JUnit XML report here");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kInvalidInput;
+  }
+
+  VerifyOptions options;
+  RulesCatalog catalog;
+  CommonFlags& flags = run->parsed() ? run_flags : verify_flags;
+  if (!Prepare(flags, &options, &catalog)) return kInvalidInput;
+
+  std::vector<Scenario> scenarios;
+  if (run->parsed()) {
+    auto loaded = LoadScenarioFile(scenario_file, catalog);
+    if (auto* e = std::get_if<LoadError>(&loaded)) {
+      std::cerr << "tokensim: " << e->ToString() << "\n";
+      return kInvalidInput;
+    }
+    scenarios.push_back(std::get<Scenario>(loaded));
+    return Verify(scenarios, options, run_junit);
+  }
+  auto loaded = LoadScenarioDir(scenarios_dir, catalog);
+  if (auto* errors = std::get_if<std::vector<LoadError>>(&loaded)) {
+    for (const LoadError& e : *errors) std::cerr << "tokensim: " << e.ToString() << "\n";
+    return kInvalidInput;
+  }
+  scenarios = std::get<std::vector<Scenario>>(loaded);
+  return Verify(scenarios, options, junit);
+}

@@ -1,0 +1,399 @@
+#include "tokensim/engine.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/null_sink.h>
+
+#include <memory>
+#include <queue>
+#include <random>
+#include <thread>
+
+#include "tokensim/exposition.h"
+#include "tokensim/http_load.h"
+#include "tokensim/traffic.h"
+#include "vx11/clock.h"
+#include "vx11/duration.h"
+#include "vx11/logging.h"
+#include "vx11/operator_service.h"
+#include "vx11/server.h"
+#include "vx11/token.h"
+
+namespace tokensim {
+namespace {
+
+using vx11::MonoTime;
+
+const Labels kServiceLabel = {{"service", "operator-backend"}};
+
+vx11::ServiceConfig ServiceConfigFor(const Scenario& sc, const std::string& principal) {
+  vx11::ServiceConfig c;
+  c.listen_address = "127.0.0.1:0";
+  c.principals = {{"tokensim", vx11::Sha256Of(principal)}};
+  const ServiceOverrides& o = sc.service;
+  if (o.token_ttl) c.token_ttl = *o.token_ttl;
+  if (o.single_use) c.single_use_tokens = *o.single_use;
+  if (o.max_active_tokens) c.max_active_tokens = *o.max_active_tokens;
+  if (o.max_streams) c.max_streams = *o.max_streams;
+  if (o.heartbeat_interval) c.heartbeat_interval = *o.heartbeat_interval;
+  c.inject_latency = {o.inject_issue, o.inject_lookup, o.inject_establish};
+  return c;
+}
+
+bool HasOverrides(const ServiceOverrides& o) {
+  return o.token_ttl || o.single_use || o.max_active_tokens || o.max_streams ||
+         o.heartbeat_interval || o.inject_issue.count() || o.inject_lookup.count() ||
+         o.inject_establish.count();
+}
+
+// One scenario run. Everything happens on the calling thread; the in-process service's
+// worker threads only ever meet the engine through HTTP and the clock.
+class Engine {
+ public:
+  Engine(const Scenario& sc, const RunOptions& opts, vx11::Clock& clock, vx11::ManualClock* manual,
+         vx11::OperatorService* service, const std::string& base_url, std::string principal)
+      : sc_(sc),
+        opts_(opts),
+        clock_(clock),
+        manual_(manual),
+        service_(service),
+        load_(base_url, opts.max_parallel),
+        principal_(std::move(principal)),
+        rng_(sc.seed),
+        arrivals_(sc),
+        start_(clock.Now()) {
+    ttl_ = sc.service.token_ttl.value_or(Millis(60000));
+  }
+
+  std::variant<RunResult, ScenarioRunError> Run() {
+    vx11::RealClock wall;
+    const MonoTime wall_start = wall.Now();
+    const Millis tick = manual_ ? opts_.tick : std::min(opts_.tick, Millis(100));
+    Millis next_scrape{0};
+    Millis t{0};
+    while (error_.empty()) {
+      MoveTo(t);
+      if (t >= tick_end_) {
+        tick_end_ = t + tick;
+        for (const ArrivalEvent& a : arrivals_.Until(tick_end_)) Arrive(a.source);
+      }
+      Settle();
+      if (t == next_scrape) {
+        Scrape(t);
+        next_scrape += sc_.scrape_interval;
+        if (t >= sc_.duration) break;
+      }
+      Millis next = tick_end_;
+      if (manual_ != nullptr) {
+        const MonoTime deadline = manual_->NextDeadline();
+        if (deadline != MonoTime::max()) {
+          next = std::min(next, std::chrono::ceil<Millis>(deadline - start_));
+        }
+      }
+      t = std::min(next, next_scrape);
+    }
+    if (!error_.empty()) return ScenarioRunError{error_};
+    result_.wall_seconds = std::chrono::duration<double>(wall.Now() - wall_start).count();
+    return std::move(result_);
+  }
+
+ private:
+  struct Step {
+    Millis at;
+    uint64_t seq;
+    std::function<void()> run;
+    bool operator>(const Step& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+
+  // Brings the service's clock (virtual) or the wall (real) to scenario time t.
+  void MoveTo(Millis t) {
+    now_ = t;
+    if (manual_ != nullptr) {
+      manual_->AdvanceTo(start_ + t);
+      service_->Maintain();
+      return;
+    }
+    while (error_.empty()) {
+      const auto left = std::chrono::duration_cast<Millis>(start_ + t - clock_.Now());
+      if (left.count() <= 0) break;
+      load_.Pump(static_cast<int>(std::min<int64_t>(left.count(), 50)));
+      RunDueSteps();
+    }
+    if (opts_.progress && t.count() % 10000 == 0) {
+      opts_.progress("[" + vx11::FormatDuration(t) + "/" + vx11::FormatDuration(sc_.duration) +
+                     "] requests=" + std::to_string(result_.requests) +
+                     " streams open=" + std::to_string(load_.open_streams()) +
+                     " scrapes=" + std::to_string(result_.recording.scrapes.size()));
+    }
+  }
+
+  void Schedule(Millis at, std::function<void()> run) {
+    steps_.push(Step{at, next_seq_++, std::move(run)});
+  }
+
+  void RunDueSteps() {
+    while (!steps_.empty() && steps_.top().at < tick_end_ && steps_.top().at <= Horizon()) {
+      auto run = steps_.top().run;
+      steps_.pop();
+      run();
+    }
+  }
+
+  // Steps due by now: in virtual time everything up to the tick's end is "now"; in real time
+  // only what the wall clock has reached.
+  Millis Horizon() const {
+    if (manual_ != nullptr) return tick_end_;
+    return std::chrono::duration_cast<Millis>(clock_.Now() - start_);
+  }
+
+  // Virtual time: returns once every request is answered or waiting on the clock and the
+  // server's open streams match ours. Real time: just runs what is due.
+  void Settle() {
+    if (manual_ == nullptr) {
+      RunDueSteps();
+      load_.Pump(0);
+      return;
+    }
+    for (int spins = 0; error_.empty(); ++spins) {
+      RunDueSteps();
+      load_.Pump(0);
+      const bool busy = !steps_.empty() && steps_.top().at < tick_end_;
+      if (!busy && load_.in_flight() == manual_->Sleepers()) {
+        // Streams still establishing hold a slot on the server but are not open for us yet.
+        const uint64_t expected = load_.open_streams() + load_.streams_in_flight();
+        if (service_->OpenStreams() == expected) {
+          hung_up_.clear();
+          return;
+        }
+        // A hung-up stream is noticed by its next failing write: make writes happen on the
+        // streams we hung up (all, if we lost track), then give the stream threads a moment
+        // (no sockets of ours will stir meanwhile).
+        service_->ProbeStreams(hung_up_);
+        for (int i = 0; i < 2000 && service_->OpenStreams() != expected; ++i) {
+          std::this_thread::yield();
+        }
+        continue;
+      }
+      load_.Pump(1);
+      if (spins > 200000) {
+        error_ = "the service did not settle at " + vx11::FormatDuration(now_) + " (in flight " +
+                 std::to_string(load_.in_flight()) + ", sleeping " +
+                 std::to_string(manual_->Sleepers()) + ", streams " +
+                 std::to_string(service_->OpenStreams()) + " vs " +
+                 std::to_string(load_.open_streams()) + ")";
+      }
+    }
+  }
+
+  void Count(const TrafficSource& src, const std::string& step, long status) {
+    ++result_.behaviours[BehaviourName(src.behaviour)].statuses[step][status];
+  }
+
+  void Arrive(size_t index) {
+    const TrafficSource& src = sc_.traffic[index];
+    ++result_.behaviours[BehaviourName(src.behaviour)].arrivals;
+    switch (src.behaviour) {
+      case Behaviour::kEphemeral:
+        IssueThen(src, [this, &src](const std::string& token) {
+          OpenStream(src, "stream", "?token=" + token, "", src.hold, nullptr);
+        });
+        break;
+      case Behaviour::kPrincipal:
+        if (src.via == PrincipalVia::kHeader) {
+          OpenStream(src, "stream", "", principal_, src.hold, nullptr);
+        } else {
+          OpenStream(src, "stream", "?token=" + principal_, "", src.hold, nullptr);
+        }
+        break;
+      case Behaviour::kIssueOnly:
+        IssueThen(src, nullptr);
+        break;
+      case Behaviour::kInvalid: {
+        // Well-formed, never issued: a seeded draw, so runs repeat exactly.
+        const vx11::TokenId id{rng_(), rng_()};
+        OpenStream(src, "stream", "?token=" + vx11::FormatTokenId(id), "", src.hold, nullptr);
+        break;
+      }
+      case Behaviour::kReplay:
+        IssueThen(src, [this, &src](const std::string& token) {
+          OpenStream(src, "stream", "?token=" + token, "", Millis(0), [this, &src, token] {
+            OpenStream(src, "replay", "?token=" + token, "", src.hold, nullptr);
+          });
+        });
+        break;
+      case Behaviour::kExpired: {
+        const Millis delay = src.delay.value_or(ttl_ + Millis(1000));
+        IssueThen(src, [this, &src, delay](const std::string& token) {
+          Schedule(now_ + delay, [this, &src, token] {
+            OpenStream(src, "stream", "?token=" + token, "", src.hold, nullptr);
+          });
+        });
+        break;
+      }
+    }
+  }
+
+  // POSTs for a token; on 200 passes it to `then` (if any).
+  void IssueThen(const TrafficSource& src, std::function<void(const std::string&)> then) {
+    ++result_.requests;
+    load_.Request("POST", std::string(vx11::kTokenPath), principal_,
+                  [this, &src, then = std::move(then)](const HttpOutcome& o) {
+                    Count(src, "token", o.status);
+                    if (o.status != 200 || !then) return;
+                    const auto body = nlohmann::json::parse(o.body, nullptr, false);
+                    if (body.is_object() && body.contains("token") && body["token"].is_string()) {
+                      then(body["token"].get<std::string>());
+                    }
+                  });
+  }
+
+  // Opens a stream; keeps it `hold` long (0: hangs up at ready); then runs `after_ready`.
+  void OpenStream(const TrafficSource& src, const std::string& step, const std::string& query,
+                  const std::string& bearer, Millis hold, std::function<void()> after_ready) {
+    ++result_.requests;
+    load_.OpenStream(std::string(vx11::kStreamPath) + query, bearer, hold.count() == 0,
+                     [this, &src, step, hold, after_ready = std::move(after_ready)](
+                         uint64_t id, const HttpOutcome& o, bool ready) {
+                       Count(src, step, ready ? 200 : o.status);
+                       if (!ready) return;
+                       const std::string server_id = ServerStreamId(o.body);
+                       if (hold.count() == 0) {
+                         hung_up_.push_back(server_id);
+                       } else {
+                         Schedule(now_ + hold, [this, id, server_id] {
+                           load_.CloseStream(id);
+                           hung_up_.push_back(server_id);
+                         });
+                       }
+                       if (after_ready) after_ready();
+                     });
+  }
+
+  // The stream_id of a ready event ("" if absent).
+  static std::string ServerStreamId(const std::string& body) {
+    const std::string key = "\"stream_id\":\"";
+    const size_t at = body.find(key);
+    if (at == std::string::npos) return "";
+    const size_t end = body.find('"', at + key.size());
+    return body.substr(at + key.size(), end - at - key.size());
+  }
+
+  void Scrape(Millis t) {
+    ++result_.requests;
+    bool done = false;
+    HttpOutcome outcome;
+    load_.Request("GET", "/metrics", "", [&](const HttpOutcome& o) {
+      outcome = o;
+      done = true;
+    });
+    while (!done) load_.Pump(5);
+    if (outcome.status != 200) {
+      error_ = "scrape at " + vx11::FormatDuration(t) + " failed: " +
+               (outcome.error.empty() ? "HTTP " + std::to_string(outcome.status) : outcome.error);
+      return;
+    }
+    ParseResult parsed = ParseExposition(outcome.body);
+    if (auto* e = std::get_if<ParseError>(&parsed)) {
+      error_ = "scrape at " + vx11::FormatDuration(t) + " is not valid exposition text: " + e->ToString();
+      return;
+    }
+    Exposition& exp = std::get<Exposition>(parsed);
+    const auto issued = FindValue(exp.samples, "vx11_operator_ephemeral_tokens_issued_total", kServiceLabel);
+    const auto expired = FindValue(exp.samples, "vx11_operator_ephemeral_tokens_expired_total", kServiceLabel);
+    const auto active = FindValue(exp.samples, "vx11_operator_ephemeral_tokens_active", kServiceLabel);
+    if (!issued || !expired || !active) {
+      result_.violations.push_back("scrape at " + vx11::FormatDuration(t) +
+                                   ": a token lifecycle metric is missing");
+    } else if (*issued != *expired + *active) {
+      result_.violations.push_back(
+          "scrape at " + vx11::FormatDuration(t) + ": issued_total (" + std::to_string(*issued) +
+          ") != expired_total (" + std::to_string(*expired) + ") + active (" +
+          std::to_string(*active) + ")");
+    }
+    Recording& rec = result_.recording;
+    for (const MetricFamilyInfo& f : exp.families) {
+      const bool known = std::any_of(rec.families.begin(), rec.families.end(),
+                                     [&](const MetricFamilyInfo& g) { return g.name == f.name; });
+      if (!known) rec.families.push_back(f);
+    }
+    rec.scrapes.push_back(ScrapeRecord{t, std::move(exp.samples)});
+  }
+
+  const Scenario& sc_;
+  const RunOptions& opts_;
+  vx11::Clock& clock_;
+  vx11::ManualClock* manual_;
+  vx11::OperatorService* service_;
+  HttpLoad load_;
+  const std::string principal_;
+  std::mt19937_64 rng_;
+  ArrivalSchedule arrivals_;
+  const MonoTime start_;
+  Millis ttl_;
+  Millis now_{0};
+  Millis tick_end_{0};
+  std::priority_queue<Step, std::vector<Step>, std::greater<Step>> steps_;
+  uint64_t next_seq_ = 0;
+  std::vector<std::string> hung_up_;  // server ids of streams we hung up, not yet settled
+  RunResult result_;
+  std::string error_;
+};
+
+std::shared_ptr<spdlog::logger> ServiceLogger(const vx11::Clock& clock, const RunOptions& opts) {
+  auto level = vx11::ParseLogLevel(opts.service_log_level).value_or(vx11::LogLevel::kInfo);
+  if (opts.service_log.empty()) {
+    return vx11::MakeLogger(clock, vx11::LogLevel::kError,
+                            std::make_shared<spdlog::sinks::null_sink_mt>());
+  }
+  return vx11::MakeLogger(clock, level,
+                          std::make_shared<spdlog::sinks::basic_file_sink_mt>(opts.service_log, true));
+}
+
+}  // namespace
+
+std::string BehaviourName(Behaviour behaviour) {
+  switch (behaviour) {
+    case Behaviour::kEphemeral: return "ephemeral";
+    case Behaviour::kPrincipal: return "principal";
+    case Behaviour::kIssueOnly: return "issue_only";
+    case Behaviour::kInvalid: return "invalid";
+    case Behaviour::kReplay: return "replay";
+    case Behaviour::kExpired: return "expired";
+  }
+  return "unknown";
+}
+
+std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, const RunOptions& options) {
+  if (scenario.scrape_interval.count() % options.tick.count() != 0) {
+    return ScenarioRunError{"scrape_interval " + vx11::FormatDuration(scenario.scrape_interval) +
+                    " is not a multiple of the tick " + vx11::FormatDuration(options.tick)};
+  }
+  if (!options.target_url.empty()) {
+    if (options.principal_token.empty()) {
+      return ScenarioRunError{"--target needs a principal token the target accepts "
+                      "(--principal-token or VX11_OPERATOR_PRINCIPAL_TOKEN)"};
+    }
+    if (HasOverrides(scenario.service)) {
+      return ScenarioRunError{"scenario " + scenario.name +
+                      " sets service: overrides, which cannot be applied to a running --target"};
+    }
+    vx11::RealClock clock;
+    Engine engine(scenario, options, clock, nullptr, nullptr, options.target_url,
+                  options.principal_token);
+    return engine.Run();
+  }
+  try {
+    const std::string principal = vx11::RandomPrincipalToken();
+    vx11::ManualClock clock{vx11::WallTime{std::chrono::milliseconds(kVirtualEpochMs)}};
+    vx11::OperatorService service(ServiceConfigFor(scenario, principal), clock,
+                                  ServiceLogger(clock, options));
+    vx11::OperatorServer server(service, clock,
+                                {.run_maintenance = false, .extra_threads = options.max_parallel + 16});
+    Engine engine(scenario, options, clock, &clock, &service, server.url(), principal);
+    return engine.Run();
+  } catch (const std::exception& e) {
+    return ScenarioRunError{std::string("cannot start the service: ") + e.what()};
+  }
+}
+
+}  // namespace tokensim

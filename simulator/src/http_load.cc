@@ -1,0 +1,285 @@
+#include "tokensim/http_load.h"
+
+#include <curl/curl.h>
+
+#include <sys/socket.h>
+
+#include <string_view>
+
+namespace tokensim {
+
+struct HttpLoad::Transfer {
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  std::string url;
+  std::string auth_header;
+  std::string method;
+  HttpOutcome outcome;
+  bool is_stream = false;
+  bool close_after_ready = false;
+  bool ready = false;
+  bool started = false;
+  uint64_t stream_id = 0;
+  RequestDone done;
+  StreamOpened opened;
+  HttpLoad* owner = nullptr;
+};
+
+namespace {
+
+// Streams hang up with an abortive close (SO_LINGER 0): the kernel sends RST at once, so the
+// server's very next write to the stream fails. With an orderly close the first write after
+// it still succeeds and only the second fails, which would make the server's view of open
+// streams lag by a write.
+int AbortiveClose(void*, curl_socket_t fd, curlsocktype) {
+  linger l{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+  return CURL_SOCKOPT_OK;
+}
+
+// The ready event is complete once its blank line has arrived.
+bool HasReadyEvent(const std::string& body) {
+  const size_t at = body.find("event: ready\n");
+  return at != std::string::npos && body.find("\n\n", at) != std::string::npos;
+}
+
+}  // namespace
+
+HttpLoad::HttpLoad(std::string base_url, int max_parallel)
+    : base_url_(std::move(base_url)), max_parallel_(max_parallel) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  CURLM* multi = curl_multi_init();
+  // Few idle connections: each holds one of the server's worker threads.
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(max_parallel));
+  multi_ = multi;
+}
+
+HttpLoad::~HttpLoad() {
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  for (auto& [id, t] : streams_) {
+    curl_multi_remove_handle(multi, t->easy);
+    curl_easy_cleanup(t->easy);
+    curl_slist_free_all(t->headers);
+    delete t;
+  }
+  for (Transfer* t : queued_) {
+    curl_easy_cleanup(t->easy);
+    curl_slist_free_all(t->headers);
+    delete t;
+  }
+  for (void* easy : idle_handles_) curl_easy_cleanup(static_cast<CURL*>(easy));
+  curl_multi_cleanup(multi);
+}
+
+size_t HttpLoad::OnData(char* data, size_t size, size_t n, void* p) {
+  auto* t = static_cast<Transfer*>(p);
+  const size_t len = size * n;
+  if (!t->is_stream) {
+    t->outcome.body.append(data, len);
+    return len;
+  }
+  if (t->ready) return len;  // an open stream's events and heartbeats: not needed
+  t->outcome.body.append(data, len);
+  long status = 0;
+  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+  if (status == 200 && HasReadyEvent(t->outcome.body)) {
+    t->ready = true;
+    t->outcome.status = status;
+    t->owner->ready_now_.push_back(t);
+    // Returning a short count aborts the transfer: the client hangs up right after ready.
+    if (t->close_after_ready) return 0;
+  }
+  return len;
+}
+
+HttpLoad::Transfer* HttpLoad::NewTransfer(const std::string& method, const std::string& path,
+                                          const std::string& bearer) {
+  auto* t = new Transfer;
+  t->owner = this;
+  if (!idle_handles_.empty()) {
+    t->easy = static_cast<CURL*>(idle_handles_.back());
+    idle_handles_.pop_back();
+    curl_easy_reset(t->easy);
+  } else {
+    t->easy = curl_easy_init();
+  }
+  t->url = base_url_ + path;
+  t->method = method;
+  curl_easy_setopt(t->easy, CURLOPT_URL, t->url.c_str());
+  curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+  curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, &HttpLoad::OnData);
+  curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(t->easy, CURLOPT_TCP_NODELAY, 1L);
+  // Every connection may end up carrying a stream (a refused stream leaves its connection
+  // reusable), so all of them close abortively.
+  curl_easy_setopt(t->easy, CURLOPT_SOCKOPTFUNCTION, &AbortiveClose);
+  if (method == "POST") {
+    curl_easy_setopt(t->easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE, 0L);
+  } else if (method != "GET") {
+    curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, t->method.c_str());
+  }
+  if (!bearer.empty()) {
+    t->auth_header = "Authorization: Bearer " + bearer;
+    t->headers = curl_slist_append(t->headers, t->auth_header.c_str());
+  }
+  t->headers = curl_slist_append(t->headers, "Expect:");
+  curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+  return t;
+}
+
+void HttpLoad::Request(const std::string& method, const std::string& path,
+                       const std::string& bearer, RequestDone done) {
+  Transfer* t = NewTransfer(method, path, bearer);
+  t->done = std::move(done);
+  ++in_flight_;
+  if (active_requests_ < max_parallel_) {
+    Start(t);
+  } else {
+    queued_.push_back(t);
+  }
+}
+
+uint64_t HttpLoad::OpenStream(const std::string& path, const std::string& bearer,
+                              bool close_after_ready, StreamOpened opened) {
+  Transfer* t = NewTransfer("GET", path, bearer);
+  t->is_stream = true;
+  t->close_after_ready = close_after_ready;
+  t->opened = std::move(opened);
+  t->stream_id = next_stream_id_++;
+  streams_[t->stream_id] = t;
+  ++in_flight_;
+  ++streams_in_flight_;
+  Start(t);
+  return t->stream_id;
+}
+
+void HttpLoad::Start(Transfer* t) {
+  if (!t->is_stream) ++active_requests_;
+  t->started = true;
+  curl_multi_add_handle(static_cast<CURLM*>(multi_), t->easy);
+}
+
+void HttpLoad::CloseStream(uint64_t stream) {
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) return;
+  Transfer* t = it->second;
+  streams_.erase(it);
+  if (t->ready) {
+    --open_streams_;
+  } else {
+    --in_flight_;
+    --streams_in_flight_;
+  }
+  curl_multi_remove_handle(static_cast<CURLM*>(multi_), t->easy);
+  // The transfer was cut short, so curl will not reuse its connection: the server sees the
+  // hang-up at its next write.
+  curl_easy_cleanup(t->easy);
+  t->easy = nullptr;
+  Release(t);
+}
+
+void HttpLoad::Release(Transfer* t) {
+  if (t->easy != nullptr) idle_handles_.push_back(t->easy);
+  curl_slist_free_all(t->headers);
+  delete t;
+}
+
+void HttpLoad::Finish(Transfer* t, int curl_code) {
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  curl_multi_remove_handle(multi, t->easy);
+  long status = 0;
+  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+  curl_off_t micros = 0;
+  curl_easy_getinfo(t->easy, t->is_stream ? CURLINFO_STARTTRANSFER_TIME_T : CURLINFO_TOTAL_TIME_T,
+                    &micros);
+  t->outcome.seconds = static_cast<double>(micros) / 1e6;
+  if (!t->is_stream) {
+    --active_requests_;
+    --in_flight_;
+    t->outcome.status = status;
+    if (curl_code != CURLE_OK) t->outcome.error = curl_easy_strerror(static_cast<CURLcode>(curl_code));
+    RequestDone done = std::move(t->done);
+    HttpOutcome outcome = std::move(t->outcome);
+    Release(t);
+    while (!queued_.empty() && active_requests_ < max_parallel_) {
+      Transfer* next = queued_.front();
+      queued_.pop_front();
+      Start(next);
+    }
+    done(outcome);
+    return;
+  }
+  streams_.erase(t->stream_id);
+  if (t->ready) {
+    // Ended after ready: by us (close_after_ready) or by the server.
+    if (!t->close_after_ready) {
+      --open_streams_;
+      ++closed_by_server_;
+    }
+    curl_easy_cleanup(t->easy);  // its connection is not reusable
+    t->easy = nullptr;
+    Release(t);
+    return;
+  }
+  --in_flight_;
+  --streams_in_flight_;
+  t->outcome.status = status;
+  if (curl_code != CURLE_OK) t->outcome.error = curl_easy_strerror(static_cast<CURLcode>(curl_code));
+  StreamOpened opened = std::move(t->opened);
+  HttpOutcome outcome = std::move(t->outcome);
+  const uint64_t id = t->stream_id;
+  Release(t);
+  opened(id, outcome, false);
+}
+
+void HttpLoad::Pump(int timeout_ms) {
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  int running = 0;
+  curl_multi_perform(multi, &running);
+  if (ready_now_.empty()) {
+    curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
+    curl_multi_perform(multi, &running);
+  }
+
+  // Streams that became ready: they are open now (or, with close_after_ready, were open).
+  std::vector<Transfer*> ready;
+  ready.swap(ready_now_);
+  std::vector<std::pair<StreamOpened, std::pair<uint64_t, HttpOutcome>>> ready_calls;
+  for (Transfer* t : ready) {
+    --in_flight_;
+    --streams_in_flight_;
+    if (!t->close_after_ready) ++open_streams_;
+    curl_off_t micros = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_STARTTRANSFER_TIME_T, &micros);
+    t->outcome.seconds = static_cast<double>(micros) / 1e6;
+    ready_calls.push_back({std::move(t->opened), {t->stream_id, t->outcome}});
+  }
+
+  struct Done {
+    Transfer* t;
+    int code;
+    uint64_t stream_id;  // 0 for requests
+  };
+  std::vector<Done> finished;
+  int queued_msgs = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi, &queued_msgs)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    Transfer* t = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+    finished.push_back({t, msg->data.result, t->is_stream ? t->stream_id : 0});
+  }
+  for (auto& [opened, args] : ready_calls) opened(args.first, args.second, true);
+  for (const Done& d : finished) {
+    // A callback above may have closed this stream already (CloseStream frees it).
+    if (d.stream_id != 0) {
+      auto it = streams_.find(d.stream_id);
+      if (it == streams_.end() || it->second != d.t) continue;
+    }
+    Finish(d.t, d.code);
+  }
+}
+
+}  // namespace tokensim

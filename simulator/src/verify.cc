@@ -1,0 +1,168 @@
+#include "tokensim/verify.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tokensim/openmetrics_writer.h"
+#include "tokensim/promtool_runner.h"
+#include "tokensim/promtool_test_writer.h"
+#include "vx11/clock.h"
+#include "vx11/duration.h"
+
+namespace tokensim {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool WriteFile(const fs::path& path, const std::string& text, std::string* error) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) {
+    *error = "cannot write " + path.string();
+    return false;
+  }
+  return true;
+}
+
+Verdict Failure(const std::string& scenario, const std::string& subject, const std::string& time,
+                const std::string& expected, const std::string& actual) {
+  return Verdict{scenario, subject, time, expected, actual, false};
+}
+
+std::string Fixed(double v, int digits) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace
+
+bool ScenarioOutcome::passed() const {
+  return !verdicts.empty() &&
+         std::all_of(verdicts.begin(), verdicts.end(), [](const Verdict& v) { return v.passed; });
+}
+
+ScenarioOutcome VerifyScenario(const Scenario& scenario, const VerifyOptions& options) {
+  ScenarioOutcome outcome;
+  outcome.scenario = scenario.name;
+  auto run = RunScenario(scenario, options.run);
+  if (auto* e = std::get_if<ScenarioRunError>(&run)) {
+    outcome.verdicts.push_back(Failure(scenario.name, "run", "-", "completes", e->message));
+    return outcome;
+  }
+  outcome.run = std::move(std::get<RunResult>(run));
+
+  std::error_code ec;
+  const fs::path dir = fs::absolute(fs::path(options.out_dir) / scenario.name);
+  fs::create_directories(dir, ec);
+  PromtoolTestOptions test_options;
+  for (const std::string& rule : options.rule_files) {
+    // Relative to the test file, as promtool resolves it, so the outputs do not depend on
+    // where the checkout lives.
+    test_options.rule_files.push_back(fs::relative(fs::absolute(rule), dir).string());
+  }
+  std::string error;
+  outcome.test_file = (dir / "promtool-test.yml").string();
+  const bool written =
+      WriteFile(outcome.test_file, WritePromtoolTest(scenario, outcome.run.recording, test_options), &error) &&
+      WriteFile(dir / "series.om.txt",
+                WriteOpenMetrics(outcome.run.recording, {.base_time_ms = kVirtualEpochMs}), &error);
+  if (!written) {
+    outcome.verdicts.push_back(Failure(scenario.name, "outputs", "-", "written", error));
+    return outcome;
+  }
+
+  vx11::RealClock wall;
+  const vx11::MonoTime promtool_start = wall.Now();
+  const std::vector<Check> checks = PlanChecks(scenario);
+  auto report = RunPromtoolTests(outcome.test_file, scenario.name, checks,
+                                 {.promtool = options.promtool});
+  outcome.promtool_seconds = std::chrono::duration<double>(wall.Now() - promtool_start).count();
+  if (auto* e = std::get_if<RunError>(&report)) {
+    for (const Check& c : checks) {
+      outcome.verdicts.push_back(Failure(scenario.name, c.subject, c.time, c.expected,
+                                         "promtool did not run: " + e->message));
+    }
+  } else {
+    outcome.verdicts = std::get<PromtoolReport>(report).verdicts;
+  }
+  for (const std::string& v : outcome.run.violations) {
+    outcome.verdicts.push_back(Failure(scenario.name, "issued_total == expired_total + active",
+                                       "-", "holds at every scrape", v));
+  }
+  WriteFile(dir / "report.txt", FormatReport(scenario, outcome), &error);
+  return outcome;
+}
+
+std::string FormatVerdictLines(const std::vector<Verdict>& verdicts) {
+  size_t w[5] = {8, 7, 4, 8, 6};
+  for (const Verdict& v : verdicts) {
+    w[0] = std::max(w[0], v.scenario.size());
+    w[1] = std::max(w[1], std::min<size_t>(v.subject.size(), 60));
+    w[2] = std::max(w[2], v.time.size());
+    w[3] = std::max(w[3], v.expected.size());
+    w[4] = std::max(w[4], std::min<size_t>(v.actual.size(), 40));
+  }
+  auto pad = [](const std::string& s, size_t width) {
+    return s.size() >= width ? s + " " : s + std::string(width - s.size() + 1, ' ');
+  };
+  std::string out;
+  for (const Verdict& v : verdicts) {
+    out += pad(v.scenario, w[0]) + pad(v.subject, w[1]) + pad(v.time, w[2]) +
+           pad("expected " + v.expected, w[3] + 9) + pad("got " + v.actual, w[4] + 4) +
+           (v.passed ? "PASS" : "FAIL") + "\n";
+  }
+  return out;
+}
+
+std::string FormatSummary(const std::vector<ScenarioOutcome>& outcomes) {
+  std::ostringstream out;
+  char line[256];
+  std::snprintf(line, sizeof(line), "%-28s %7s %7s %7s %9s %9s %10s  %s\n", "scenario", "checks",
+                "passed", "failed", "requests", "run (s)", "promtool(s)", "result");
+  out << line;
+  size_t failed_scenarios = 0;
+  for (const ScenarioOutcome& o : outcomes) {
+    const size_t passed = std::count_if(o.verdicts.begin(), o.verdicts.end(),
+                                        [](const Verdict& v) { return v.passed; });
+    if (!o.passed()) ++failed_scenarios;
+    std::snprintf(line, sizeof(line), "%-28s %7zu %7zu %7zu %9llu %9s %10s  %s\n",
+                  o.scenario.c_str(), o.verdicts.size(), passed, o.verdicts.size() - passed,
+                  static_cast<unsigned long long>(o.run.requests),
+                  Fixed(o.run.wall_seconds, 2).c_str(), Fixed(o.promtool_seconds, 2).c_str(),
+                  o.passed() ? "PASS" : "FAIL");
+    out << line;
+  }
+  out << (failed_scenarios == 0 ? "PASS" : "FAIL") << ": " << outcomes.size() - failed_scenarios
+      << " of " << outcomes.size() << " scenarios passed\n";
+  return out.str();
+}
+
+std::string FormatReport(const Scenario& scenario, const ScenarioOutcome& outcome) {
+  std::ostringstream out;
+  out << "scenario: " << scenario.name << "\n";
+  if (!scenario.description.empty()) out << "description: " << scenario.description << "\n";
+  out << "duration: " << vx11::FormatDuration(scenario.duration)
+      << "  scrape_interval: " << vx11::FormatDuration(scenario.scrape_interval)
+      << "  evaluation_interval: " << vx11::FormatDuration(scenario.evaluation_interval)
+      << "  seed: " << scenario.seed << "\n";
+  out << "scrapes: " << outcome.run.recording.scrapes.size()
+      << "  requests: " << outcome.run.requests << "\n\n";
+  out << "traffic (HTTP status counts by step; 200 on a stream means its ready event arrived):\n";
+  for (const auto& [behaviour, stats] : outcome.run.behaviours) {
+    out << "  " << behaviour << ": " << stats.arrivals << " arrivals";
+    for (const auto& [step, statuses] : stats.statuses) {
+      out << "; " << step << ":";
+      for (const auto& [status, count] : statuses) out << " " << status << "x" << count;
+    }
+    out << "\n";
+  }
+  out << "\nchecks:\n" << FormatVerdictLines(outcome.verdicts);
+  out << "\nresult: " << (outcome.passed() ? "PASS" : "FAIL") << "\n";
+  return out.str();
+}
+
+}  // namespace tokensim
