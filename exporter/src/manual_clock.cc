@@ -7,47 +7,46 @@ namespace vx11 {
 ManualClock::ManualClock(WallTime start) : wall_start_(start) {}
 
 MonoTime ManualClock::Now() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return MonoTime(elapsed_);
+  return MonoTime(Duration(elapsed_ns_.load(std::memory_order_acquire)));
 }
 
 WallTime ManualClock::WallNow() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return wall_start_ + std::chrono::duration_cast<WallTime::duration>(elapsed_);
+  return wall_start_ + std::chrono::duration_cast<WallTime::duration>(Now().time_since_epoch());
 }
 
 void ManualClock::SleepFor(Duration d) {
   std::unique_lock<std::mutex> lock(mu_);
-  const MonoTime deadline = MonoTime(elapsed_) + d;
-  if (MonoTime(elapsed_) >= deadline) return;
+  const MonoTime deadline = Now() + d;
+  if (Now() >= deadline) return;
   auto it = sleep_deadlines_.insert(deadline);
-  sleep_cv_.wait(lock, [&] { return MonoTime(elapsed_) >= deadline; });
+  sleepers_.fetch_add(1, std::memory_order_release);
+  sleep_cv_.wait(lock, [&] { return Now() >= deadline; });
   sleep_deadlines_.erase(it);
+  sleepers_.fetch_sub(1, std::memory_order_release);
 }
 
 void ManualClock::WaitFor(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                          Duration timeout) {
+                          Duration /*timeout*/) {
   // The waiter is registered while its own mutex is held, and Advance() takes that mutex
-  // before notifying: so a wake-up can't fall between the caller's check and its wait.
-  MonoTime deadline;
+  // before notifying: so a wake-up can't fall between the caller's check and its wait. A
+  // virtual timeout always ends in an Advance(), which wakes every waiter; callers re-check
+  // their deadline, as with any spurious wake-up.
   std::multiset<Waiter>::iterator it;
   {
     std::lock_guard<std::mutex> g(mu_);
-    deadline = MonoTime(elapsed_) + timeout;
     it = waiters_.insert(Waiter{lock.mutex(), &cv});
   }
   cv.wait(lock);
   std::lock_guard<std::mutex> g(mu_);
   waiters_.erase(it);
-  (void)deadline;  // a virtual timeout always ends in an Advance(), which notifies
 }
 
 void ManualClock::Advance(Duration d) {
+  if (d <= Duration::zero()) return;
   std::vector<Waiter> to_wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (d <= Duration::zero()) return;
-    elapsed_ += d;
+    elapsed_ns_.fetch_add(d.count(), std::memory_order_acq_rel);
     to_wake.assign(waiters_.begin(), waiters_.end());
   }
   sleep_cv_.notify_all();
@@ -60,10 +59,7 @@ void ManualClock::Advance(Duration d) {
 
 void ManualClock::AdvanceTo(MonoTime t) { Advance(t - Now()); }
 
-int ManualClock::Sleepers() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<int>(sleep_deadlines_.size());
-}
+int ManualClock::Sleepers() const { return sleepers_.load(std::memory_order_acquire); }
 
 MonoTime ManualClock::NextDeadline() const {
   std::lock_guard<std::mutex> lock(mu_);

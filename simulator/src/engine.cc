@@ -73,15 +73,17 @@ class Engine {
     Millis t{0};
     while (error_.empty()) {
       MoveTo(t);
-      if (t >= tick_end_) {
-        tick_end_ = t + tick;
-        for (const ArrivalEvent& a : arrivals_.Until(tick_end_)) Arrive(a.source);
-      }
       Settle();
+      // A scrape at t sees everything scheduled before t and nothing scheduled at t.
       if (t == next_scrape) {
         Scrape(t);
         next_scrape += sc_.scrape_interval;
         if (t >= sc_.duration) break;
+      }
+      if (t >= tick_end_) {
+        tick_end_ = t + tick;
+        for (const ArrivalEvent& a : arrivals_.Until(tick_end_)) Arrive(a.source);
+        Settle();
       }
       Millis next = tick_end_;
       if (manual_ != nullptr) {

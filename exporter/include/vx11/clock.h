@@ -4,6 +4,7 @@
 //
 // Every method of both implementations is thread-safe.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -75,12 +76,16 @@ class ManualClock final : public Clock {
     bool operator<(const Waiter& o) const { return cv < o.cv; }
   };
 
+  // Now() is read on every request of the service under simulation, so time itself is an
+  // atomic and reading it takes no lock; mu_ guards the sleeper and waiter sets, and Advance
+  // stores the new time under mu_ so that a sleeper cannot miss its wake-up.
+  std::atomic<int64_t> elapsed_ns_{0};
+  const WallTime wall_start_;
   mutable std::mutex mu_;
   std::condition_variable sleep_cv_;
-  Duration elapsed_{0};
-  WallTime wall_start_;
-  std::multiset<MonoTime> sleep_deadlines_;
-  std::multiset<Waiter> waiters_;
+  std::multiset<MonoTime> sleep_deadlines_;  // guarded by mu_
+  std::atomic<int> sleepers_{0};             // sleep_deadlines_.size(), readable without mu_
+  std::multiset<Waiter> waiters_;            // guarded by mu_
 };
 
 }  // namespace vx11
