@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Loads the real operator-backend binary with wrk over loopback: GET /operator/api/health,
+# GET /metrics and POST /operator/api/events/sse-token, one after the other.
+#
+# Usage: bench/http_load.sh [path/to/operator-backend]   (default: build/exporter/operator-backend)
+# Environment: DURATION (10s per endpoint), WRK_THREADS (2), WRK_CONNECTIONS (50).
+#
+# The server binds 127.0.0.1 on a port the kernel picks, with a principal token made up for
+# the run and logs at WARNING; it is stopped (by its pid) however the script ends. Each wrk run
+# is bounded by `timeout`. Needs wrk (Debian package wrk), curl and ss (iproute2).
+set -euo pipefail
+
+binary=${1:-build/exporter/operator-backend}
+duration=${DURATION:-10s}
+threads=${WRK_THREADS:-2}
+connections=${WRK_CONNECTIONS:-50}
+
+for tool in wrk curl ss; do
+  command -v "$tool" >/dev/null || { echo "http_load: $tool not found" >&2; exit 1; }
+done
+[ -x "$binary" ] || { echo "http_load: no executable at $binary" >&2; exit 1; }
+
+workdir=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+principal=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+# A 10 s run of POSTs issues a few hundred thousand tokens, all alive for the 60 s TTL.
+VX11_OPERATOR_PRINCIPAL_TOKEN=$principal "$binary" \
+  --web.listen-address=127.0.0.1:0 --log.level=WARNING --token.max-active=10000000 \
+  >"$workdir/stdout" 2>"$workdir/stderr" &
+server_pid=$!
+
+# The port the kernel gave the server's listening socket.
+port=""
+for _ in $(seq 50); do
+  port=$(ss -Hltnp 2>/dev/null | grep "pid=$server_pid," | awk '{print $4}' | sed 's/.*://' | head -1)
+  [ -n "$port" ] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$workdir/stderr" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "http_load: operator-backend did not start listening" >&2; exit 1; }
+base="http://127.0.0.1:$port"
+curl -sf --max-time 5 "$base/operator/api/health" >/dev/null
+
+cat >"$workdir/post_token.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $principal"
+EOF
+
+limit=$(( ${duration%s} + 30 ))
+run() {
+  echo "== $*"
+  timeout "$limit" wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@"
+  echo
+}
+echo "$binary on $base; wrk -t$threads -c$connections -d$duration"
+run "$base/operator/api/health"
+run "$base/metrics"
+run -s "$workdir/post_token.lua" "$base/operator/api/events/sse-token"
+echo "== /metrics after the runs (token counters)"
+curl -sf --max-time 5 "$base/metrics" | grep '^vx11_operator_ephemeral_tokens_\(issued_total\|active\|rejected_total\)'
