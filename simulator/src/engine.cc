@@ -94,6 +94,11 @@ class Engine {
       }
       t = std::min(next, next_scrape);
     }
+    // Real time: let what is still in flight finish (bounded), so the statistics are whole.
+    for (const MonoTime give_up = clock_.Now() + std::chrono::seconds(5);
+         manual_ == nullptr && load_.in_flight() > 0 && clock_.Now() < give_up;) {
+      load_.Pump(10);
+    }
     if (!error_.empty()) return ScenarioRunError{error_};
     result_.wall_seconds = std::chrono::duration<double>(wall.Now() - wall_start).count();
     return std::move(result_);

@@ -27,7 +27,7 @@ class ArrivalSchedule {
 
  private:
   struct SourceState {
-    const TrafficSource* source;
+    TrafficSource source;  // a copy: the schedule may outlive the Scenario it came from
     double next_ms;  // exact time of the next arrival, in ms
     uint64_t count;  // arrivals so far (uniform spacing is start + count * gap, no drift)
     std::mt19937_64 rng;
