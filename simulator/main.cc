@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "tokensim/junit_writer.h"
+#include "tokensim/load.h"
 #include "tokensim/rules_catalog.h"
 #include "tokensim/scenario_loader.h"
 #include "tokensim/verify.h"
@@ -168,11 +169,55 @@ int main(int argc, char** argv) {
   AddCommon(verify, verify_flags);
   verify->add_option("--junit", junit, "Write a JUnit XML report here");
 
+  LoadOptions load_options;
+  std::string load_duration = "10s", inject_issue = "0s", inject_lookup = "0s", inject_establish = "0s";
+  CLI::App* load = app.add_subcommand(
+      "load", "Measure the guide's latency SLOs under real-time load (loopback only)");
+  load->add_option("--rate", load_options.flows_per_second,
+                   "Flows per second, each a token POST and a stream open (default 200, max 5000)");
+  load->add_option("--duration", load_duration, "How long to offer load (default 10s, max 5m)");
+  load->add_option("--target", load_options.target_url,
+                   "A running operator-backend on loopback (default: one in-process on the real clock)");
+  load->add_option("--principal-token", load_options.principal_token,
+                   "Principal token for --target (default: $VX11_OPERATOR_PRINCIPAL_TOKEN)");
+  load->add_option("--parallel", load_options.max_parallel, "Concurrent requests (default 32)");
+  load->add_option("--inject-issue", inject_issue, "In-process only: latency added to each issuance");
+  load->add_option("--inject-lookup", inject_lookup, "In-process only: latency added to each cache lookup");
+  load->add_option("--inject-establish", inject_establish,
+                   "In-process only: latency added to each stream establishment");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kInvalidInput;
+  }
+
+  if (load->parsed()) {
+    std::string error;
+    for (auto [text, field, flag] : {std::tuple{&load_duration, &load_options.duration, "--duration"},
+                                     std::tuple{&inject_issue, &load_options.inject_issue, "--inject-issue"},
+                                     std::tuple{&inject_lookup, &load_options.inject_lookup, "--inject-lookup"},
+                                     std::tuple{&inject_establish, &load_options.inject_establish, "--inject-establish"}}) {
+      const auto d = vx11::ParseDuration(*text, &error);
+      if (!d) {
+        std::cerr << "tokensim: " << flag << ": " << error << "\n";
+        return kInvalidInput;
+      }
+      *field = *d;
+    }
+    if (load_options.principal_token.empty()) {
+      if (const char* env = std::getenv("VX11_OPERATOR_PRINCIPAL_TOKEN")) load_options.principal_token = env;
+    }
+    auto report = RunLoad(load_options);
+    if (auto* e = std::get_if<LoadRunError>(&report)) {
+      std::cerr << "tokensim: " << e->message << "\n";
+      return kInvalidInput;
+    }
+    const LoadReport& r = std::get<LoadReport>(report);
+    std::cout << FormatLoadReport(r) << (r.all_met() ? "PASS" : "FAIL") << ": "
+              << (r.all_met() ? "every SLO met" : "an SLO was missed") << "\n";
+    return r.all_met() ? 0 : 1;
   }
 
   VerifyOptions options;

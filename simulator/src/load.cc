@@ -1,0 +1,273 @@
+#include "tokensim/load.h"
+
+#include <spdlog/sinks/null_sink.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "tokensim/exposition.h"
+#include "tokensim/http_load.h"
+#include "vx11/clock.h"
+#include "vx11/logging.h"
+#include "vx11/operator_service.h"
+#include "vx11/server.h"
+
+namespace tokensim {
+namespace {
+
+using vx11::MonoTime;
+
+constexpr double kMaxRate = 5000;
+constexpr Millis kMaxDuration{300000};
+
+std::string Ms(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2fms", seconds * 1000);
+  return buf;
+}
+
+bool IsLoopback(const std::string& url) {
+  for (const char* prefix : {"http://127.0.0.1:", "http://localhost:", "http://127.0.0.1/",
+                             "http://localhost/"}) {
+    if (url.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+LatencySummary Summarize(const std::string& name, std::vector<double>& samples, uint64_t errors) {
+  LatencySummary s{name, samples.size(), errors};
+  s.p50 = Quantile(samples, 0.5);
+  s.p90 = Quantile(samples, 0.9);
+  s.p99 = Quantile(samples, 0.99);
+  s.max = samples.empty() ? 0 : samples.back();
+  return s;
+}
+
+// The upper bound of the histogram bucket holding the q-quantile: a conservative reading
+// ("p99 <= 0.5ms"), where histogram_quantile would interpolate inside the bucket.
+double BucketQuantileBound(const std::vector<Sample>& samples, const std::string& bucket_name,
+                           double q) {
+  std::vector<std::pair<double, double>> buckets;  // (le, cumulative count)
+  for (const Sample& s : samples) {
+    if (s.name != bucket_name) continue;
+    for (const auto& [k, v] : s.labels) {
+      if (k == "le") buckets.push_back({v == "+Inf" ? INFINITY : std::stod(v), s.value});
+    }
+  }
+  std::sort(buckets.begin(), buckets.end());
+  if (buckets.empty() || buckets.back().second == 0) return NAN;
+  const double rank = q * buckets.back().second;
+  for (const auto& [le, count] : buckets) {
+    if (count >= rank) return le;
+  }
+  return INFINITY;
+}
+
+class LoadRun {
+ public:
+  LoadRun(const LoadOptions& options, std::string url, std::string principal)
+      : options_(options), load_(std::move(url), options.max_parallel), principal_(std::move(principal)) {}
+
+  std::variant<LoadReport, LoadRunError> Run() {
+    auto before = ScrapeCounters();
+    if (auto* e = std::get_if<LoadRunError>(&before)) return *e;
+    const double gap_s = 1.0 / options_.flows_per_second;
+    const MonoTime start = clock_.Now();
+    const MonoTime end = start + options_.duration;
+    uint64_t started = 0;
+    while (true) {
+      const MonoTime now = clock_.Now();
+      // Start every flow whose scheduled time has come.
+      while (true) {
+        const MonoTime due = start + std::chrono::duration_cast<vx11::Duration>(
+                                         std::chrono::duration<double>(started * gap_s));
+        if (due > now || due >= end) break;
+        StartFlow(due);
+        ++started;
+      }
+      if (now >= end && load_.in_flight() == 0) break;
+      if (now >= end + std::chrono::seconds(10)) break;  // give stragglers 10 s, no more
+      // Wake in time for the next scheduled flow: a late start would count as latency.
+      const MonoTime next_due = start + std::chrono::duration_cast<vx11::Duration>(
+                                            std::chrono::duration<double>(started * gap_s));
+      const auto until = std::chrono::duration_cast<Millis>(next_due - clock_.Now()).count();
+      load_.Pump(static_cast<int>(std::clamp<int64_t>(until - 1, 0, 10)));
+    }
+    const double wall = std::chrono::duration<double>(clock_.Now() - start).count();
+    auto after = ScrapeCounters();
+    if (auto* e = std::get_if<LoadRunError>(&after)) return *e;
+
+    LoadReport report;
+    report.offered_per_second = options_.flows_per_second;
+    report.achieved_per_second = static_cast<double>(completed_) / wall;
+    report.latencies.push_back(Summarize("token issuance", issue_, issue_errors_));
+    report.latencies.push_back(Summarize("SSE stream establishment", establish_, establish_errors_));
+    const auto& a = std::get<std::vector<Sample>>(after);
+    const auto& b = std::get<std::vector<Sample>>(before);
+    Slos(report, a, b);
+    return report;
+  }
+
+ private:
+  void StartFlow(MonoTime scheduled) {
+    load_.Request("POST", std::string(vx11::kTokenPath), principal_, [this, scheduled](const HttpOutcome& o) {
+      const double took = std::chrono::duration<double>(clock_.Now() - scheduled).count();
+      if (o.status != 200) {
+        ++issue_errors_;
+        ++completed_;
+        return;
+      }
+      issue_.push_back(took);
+      const auto body = nlohmann::json::parse(o.body, nullptr, false);
+      if (!body.is_object() || !body.contains("token")) {
+        ++establish_errors_;
+        ++completed_;
+        return;
+      }
+      const MonoTime stream_start = clock_.Now();
+      load_.OpenStream(std::string(vx11::kStreamPath) + "?token=" + body["token"].get<std::string>(),
+                       "", true, [this, stream_start](uint64_t, const HttpOutcome&, bool ready) {
+                         ++completed_;
+                         if (!ready) {
+                           ++establish_errors_;
+                           return;
+                         }
+                         establish_.push_back(
+                             std::chrono::duration<double>(clock_.Now() - stream_start).count());
+                       });
+    });
+  }
+
+  std::variant<std::vector<Sample>, LoadRunError> ScrapeCounters() {
+    bool done = false;
+    HttpOutcome outcome;
+    load_.Request("GET", "/metrics", "", [&](const HttpOutcome& o) {
+      outcome = o;
+      done = true;
+    });
+    while (!done) load_.Pump(10);
+    if (outcome.status != 200) {
+      return LoadRunError{"cannot scrape /metrics: " +
+                       (outcome.error.empty() ? "HTTP " + std::to_string(outcome.status) : outcome.error)};
+    }
+    auto parsed = ParseExposition(outcome.body);
+    if (auto* e = std::get_if<ParseError>(&parsed)) return LoadRunError{"bad /metrics: " + e->ToString()};
+    return std::get<Exposition>(std::move(parsed)).samples;
+  }
+
+  void Slos(LoadReport& report, const std::vector<Sample>& after, const std::vector<Sample>& before) {
+    auto find = [&](const LatencySummary& s, const char* name, double target_s, const char* target) {
+      report.slos.push_back({name, target, "p99 " + Ms(s.p99) + " over " + std::to_string(s.count),
+                             s.count > 0 && s.p99 < target_s});
+    };
+    find(report.latencies[0], "Token issuance latency", 0.050, "p99 < 50ms");
+    // Bucket counts are cumulative since start; subtract the scrape taken before the load.
+    std::vector<Sample> delta = after;
+    for (Sample& s : delta) {
+      if (const Sample* old = FindSample(before, s.name, s.labels)) s.value -= old->value;
+    }
+    // The bucket bounds include 1 ms, so "p99 <= bound <= 1ms" decides the SLO exactly.
+    const double lookup_p99 = BucketQuantileBound(
+        delta, "vx11_operator_ephemeral_token_lookup_duration_seconds_bucket", 0.99);
+    report.slos.push_back({"Cache lookup latency", "p99 < 1ms",
+                           std::isnan(lookup_p99) ? "no lookups"
+                                                  : "p99 <= " + Ms(lookup_p99) + " (server histogram)",
+                           !std::isnan(lookup_p99) && lookup_p99 <= 0.001});
+    find(report.latencies[1], "SSE stream establishment", 0.500, "p99 < 500ms");
+    auto counter = [&](const char* name) {
+      const double a = FindValue(after, name).value_or(0);
+      const double b = FindValue(before, name).value_or(0);
+      return a - b;
+    };
+    const double issued = counter("vx11_operator_ephemeral_tokens_issued_total");
+    const double invalid = counter("vx11_operator_ephemeral_tokens_invalid_total");
+    const double rate = issued > 0 ? 100 * (1 - invalid / issued) : NAN;
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.2f%% (%.0f invalid / %.0f issued)", rate, invalid, issued);
+    report.slos.push_back({"Token validation success rate", "> 99%", buf, rate > 99});
+  }
+
+  const LoadOptions& options_;
+  vx11::RealClock clock_;
+  HttpLoad load_;
+  const std::string principal_;
+  std::vector<double> issue_, establish_;
+  uint64_t issue_errors_ = 0, establish_errors_ = 0, completed_ = 0;
+};
+
+}  // namespace
+
+bool LoadReport::all_met() const {
+  return std::all_of(slos.begin(), slos.end(), [](const SloResult& s) { return s.met; });
+}
+
+double Quantile(std::vector<double>& seconds, double q) {
+  if (seconds.empty()) return 0;
+  std::sort(seconds.begin(), seconds.end());
+  const size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(seconds.size())));
+  return seconds[std::min(seconds.size(), std::max<size_t>(rank, 1)) - 1];
+}
+
+std::variant<LoadReport, LoadRunError> RunLoad(const LoadOptions& options) {
+  if (!(options.flows_per_second > 0) || options.flows_per_second > kMaxRate) {
+    return LoadRunError{"--rate must be in (0, " + std::to_string(static_cast<int>(kMaxRate)) + "] flows/s"};
+  }
+  if (options.duration.count() <= 0 || options.duration > kMaxDuration) {
+    return LoadRunError{"--duration must be in (0, 5m]"};
+  }
+  if (!options.target_url.empty()) {
+    if (!IsLoopback(options.target_url)) {
+      return LoadRunError{"load runs only against loopback (http://127.0.0.1:PORT or http://localhost:PORT)"};
+    }
+    if (options.principal_token.empty()) {
+      return LoadRunError{"--target needs --principal-token or VX11_OPERATOR_PRINCIPAL_TOKEN"};
+    }
+    return LoadRun(options, options.target_url, options.principal_token).Run();
+  }
+  vx11::RealClock clock;
+  const std::string principal = vx11::RandomPrincipalToken();
+  vx11::ServiceConfig config;
+  config.listen_address = "127.0.0.1:0";
+  config.principals = {{"tokensim", vx11::Sha256Of(principal)}};
+  config.inject_latency = {options.inject_issue, options.inject_lookup, options.inject_establish};
+  try {
+    vx11::OperatorService service(
+        config, clock,
+        vx11::MakeLogger(clock, vx11::LogLevel::kError, std::make_shared<spdlog::sinks::null_sink_mt>()));
+    vx11::OperatorServer server(service, clock, {.extra_threads = options.max_parallel + 16});
+    return LoadRun(options, server.url(), principal).Run();
+  } catch (const std::exception& e) {
+    return LoadRunError{std::string("cannot start the service: ") + e.what()};
+  }
+}
+
+std::string FormatLoadReport(const LoadReport& r) {
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof(line), "offered %.0f flows/s, completed %.0f flows/s\n\n",
+                r.offered_per_second, r.achieved_per_second);
+  out += line;
+  std::snprintf(line, sizeof(line), "%-26s %8s %7s %10s %10s %10s %10s\n", "operation", "count",
+                "errors", "p50", "p90", "p99", "max");
+  out += line;
+  for (const LatencySummary& s : r.latencies) {
+    std::snprintf(line, sizeof(line), "%-26s %8llu %7llu %10s %10s %10s %10s\n", s.name.c_str(),
+                  static_cast<unsigned long long>(s.count), static_cast<unsigned long long>(s.errors),
+                  Ms(s.p50).c_str(), Ms(s.p90).c_str(), Ms(s.p99).c_str(), Ms(s.max).c_str());
+    out += line;
+  }
+  out += "\n";
+  std::snprintf(line, sizeof(line), "%-32s %-12s %-44s %s\n", "SLO", "target", "measured", "");
+  out += line;
+  for (const SloResult& s : r.slos) {
+    std::snprintf(line, sizeof(line), "%-32s %-12s %-44s %s\n", s.indicator.c_str(), s.target.c_str(),
+                  s.measured.c_str(), s.met ? "MET" : "MISSED");
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace tokensim
