@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# End-to-end test of the tokensim command line: exit codes and messages for good, failing and
+# invalid input; byte-identical outputs for the same scenario and seed; generated promtool
+# tests that pass when promtool is run by hand; the SLO load mode.
+# Usage: tokensim_cli.sh TOKENSIM PROMTOOL SOURCE_DIR
+set -uo pipefail
+tokensim=$1
+promtool=$2
+src=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+failures=0
+check() {  # check NAME COMMAND...
+  local name=$1; shift
+  if "$@"; then echo "ok   - $name"; else echo "FAIL - $name"; failures=$((failures + 1)); fi
+}
+status() { "$@" >"$work/stdout" 2>"$work/stderr"; echo $?; }
+
+cat >"$work/pass.yaml" <<'YAML'
+name: cli_pass
+description: A short flood of invalid tokens.
+duration: 7m
+traffic:
+  - behaviour: ephemeral
+    rate: 1/s
+  - behaviour: invalid
+    rate: 20/s
+    start: 30s
+expect:
+  - alert: HighTokenValidationFailureRate
+    firing: [6m30s, 7m]
+    not_firing: [1m, 3m]
+  - alert: HighEphemeralTokenRequestRate
+    never_fires: true
+  - expr: sum(vx11_operator_ephemeral_tokens_issued_total)
+    at: 1m
+    equals: 60
+YAML
+sed -e 's/name: cli_pass/name: cli_wrong/' -e 's/never_fires: true/firing: [5m]/' "$work/pass.yaml" >"$work/wrong.yaml"
+sed -e 's/alert: HighEphemeralTokenRequestRate/alert: NoSuchAlert/' "$work/pass.yaml" >"$work/unknown_alert.yaml"
+sed -e 's/rate: 20\/s/rate: fast/' "$work/pass.yaml" >"$work/bad_rate.yaml"
+
+check "passing scenario exits 0" test "$(status "$tokensim" run "$work/pass.yaml" --out "$work/a")" = 0
+check "one line per check, all PASS" test "$(grep -c ' PASS$' "$work/stdout")" = 6
+check "summary table" grep -q '^PASS: 1 of 1 scenarios passed' "$work/stdout"
+
+# The same scenario and seed give byte-identical outputs.
+"$tokensim" run "$work/pass.yaml" --out "$work/b" >/dev/null 2>&1
+check "outputs are byte-identical across runs" diff -r "$work/a" "$work/b"
+
+# The generated test passes under promtool run by hand.
+check "generated test passes promtool by hand" "$promtool" test rules "$work/a/cli_pass/promtool-test.yml"
+check "series load into a TSDB" "$promtool" tsdb create-blocks-from openmetrics "$work/a/cli_pass/series.om.txt" "$work/tsdb"
+
+# An expectation the rules do not meet fails with a clear line.
+check "failing expectation exits 1" test "$(status "$tokensim" run "$work/wrong.yaml" --out "$work/c")" = 1
+check "failing line names alert, time, expected and actual" \
+  grep -qE '^cli_wrong +HighEphemeralTokenRequestRate +5m +expected firing +got not firing +FAIL$' "$work/stdout"
+check "JUnit report written" sh -c "'$tokensim' run '$work/wrong.yaml' --out '$work/c' --junit '$work/junit.xml' >/dev/null; grep -q '<failure' '$work/junit.xml'"
+
+# Invalid input: exit 2, naming file, line and key.
+check "unknown alert exits 2" test "$(status "$tokensim" run "$work/unknown_alert.yaml")" = 2
+check "unknown alert is named with file and line" grep -q "unknown_alert.yaml:14: expect\[1\].alert: alert \"NoSuchAlert\" is not defined" "$work/stderr"
+check "bad rate exits 2" test "$(status "$tokensim" run "$work/bad_rate.yaml")" = 2
+check "bad rate is named with file, line and key" grep -q "bad_rate.yaml:8: traffic\[1\].rate:" "$work/stderr"
+check "missing file exits 2" test "$(status "$tokensim" run "$work/nope.yaml")" = 2
+check "missing promtool exits 2" test "$(status "$tokensim" run "$work/pass.yaml" --promtool /nonexistent/promtool)" = 2
+check "--help exits 0" test "$(status "$tokensim" verify --help)" = 0
+
+# The SLO load mode: met on a healthy service, missed with injected issuance latency.
+check "load: SLOs met" test "$(status "$tokensim" load --rate 100 --duration 2s)" = 0
+check "load: injected 80ms issuance misses its SLO" test "$(status "$tokensim" load --rate 50 --duration 1s --inject-issue 80ms)" = 1
+check "load: the missed SLO is named" grep -q '^Token issuance latency .*MISSED$' "$work/stdout"
+check "load: refuses non-loopback targets" test "$(status "$tokensim" load --target http://example.com:8011 --principal-token x)" = 2
+
+echo "$failures failure(s)"
+exit $((failures > 0))
