@@ -56,7 +56,8 @@ struct Service {
 class Client {
  public:
   Client() : curl_(curl_easy_init()) {
-    auth_ = curl_slist_append(nullptr, (std::string("Authorization: Bearer ") + kPrincipal).c_str());
+    auth_ =
+        curl_slist_append(nullptr, (std::string("Authorization: Bearer ") + kPrincipal).c_str());
     curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 10000L);
     curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &Client::OnData);
@@ -135,7 +136,9 @@ class Latencies {
  public:
   explicit Latencies(Clock& clock) : clock_(clock) {}
   void Start() { start_ = clock_.Now(); }
-  void Stop() { micros_.push_back(std::chrono::duration<double, std::micro>(clock_.Now() - start_).count()); }
+  void Stop() {
+    micros_.push_back(std::chrono::duration<double, std::micro>(clock_.Now() - start_).count());
+  }
 
   void Report(benchmark::State& state) {
     if (micros_.empty()) return;
@@ -164,8 +167,8 @@ void Request(benchmark::State& state, Service& s, std::string path, bool post) {
   }
   if (failures != 0) state.SkipWithError(("non-200 answers from " + path).c_str());
   latency.Report(state);
-  state.counters["response_bytes"] =
-      benchmark::Counter(static_cast<double>(client.body().size()), benchmark::Counter::kAvgThreads);
+  state.counters["response_bytes"] = benchmark::Counter(static_cast<double>(client.body().size()),
+                                                        benchmark::Counter::kAvgThreads);
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -197,6 +200,14 @@ void StreamOpen(benchmark::State& state, Service& s) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// How every benchmark here reports: real time, repeated, aggregates only, in microseconds.
+benchmark::internal::Benchmark* Reported(benchmark::internal::Benchmark* b) {
+  return b->UseRealTime()
+      ->Unit(benchmark::kMicrosecond)
+      ->Repetitions(kRepetitions)
+      ->ReportAggregatesOnly(true);
+}
+
 void Register(Service& s) {
   struct Endpoint {
     const char* name;
@@ -210,15 +221,13 @@ void Register(Service& s) {
   };
   for (const Endpoint& e : endpoints) {
     for (int threads : {1, 2, 4}) {
-      benchmark::RegisterBenchmark(e.name, Request, std::ref(s), e.path, e.post)
-          ->Threads(threads)->UseRealTime()->Unit(benchmark::kMicrosecond)
-          ->Repetitions(kRepetitions)->ReportAggregatesOnly(true);
+      Reported(benchmark::RegisterBenchmark(e.name, Request, std::ref(s), e.path, e.post))
+          ->Threads(threads);
     }
   }
   for (int threads : {1, 2}) {
-    benchmark::RegisterBenchmark("Http/stream_open_until_ready", StreamOpen, std::ref(s))
-        ->Threads(threads)->UseRealTime()->Unit(benchmark::kMicrosecond)
-        ->Repetitions(kRepetitions)->ReportAggregatesOnly(true);
+    Reported(benchmark::RegisterBenchmark("Http/stream_open_until_ready", StreamOpen, std::ref(s)))
+        ->Threads(threads);
   }
 }
 
