@@ -11,6 +11,7 @@
 
 #include "tokensim/exposition.h"
 #include "tokensim/http_load.h"
+#include "tokensim/scenario_loader.h"
 #include "tokensim/traffic.h"
 #include "vx11/clock.h"
 #include "vx11/duration.h"
@@ -193,12 +194,12 @@ class Engine {
   }
 
   void Count(const TrafficSource& src, const std::string& step, long status) {
-    ++result_.behaviours[BehaviourName(src.behaviour)].statuses[step][status];
+    ++result_.behaviours[std::string(BehaviourName(src.behaviour))].statuses[step][status];
   }
 
   void Arrive(size_t index) {
     const TrafficSource& src = sc_.traffic[index];
-    ++result_.behaviours[BehaviourName(src.behaviour)].arrivals;
+    ++result_.behaviours[std::string(BehaviourName(src.behaviour))].arrivals;
     switch (src.behaviour) {
       case Behaviour::kEphemeral:
         IssueThen(src, [this, &src](const std::string& token) {
@@ -358,17 +359,6 @@ std::shared_ptr<spdlog::logger> ServiceLogger(const vx11::Clock& clock, const Ru
 
 }  // namespace
 
-std::string BehaviourName(Behaviour behaviour) {
-  switch (behaviour) {
-    case Behaviour::kEphemeral: return "ephemeral";
-    case Behaviour::kPrincipal: return "principal";
-    case Behaviour::kIssueOnly: return "issue_only";
-    case Behaviour::kInvalid: return "invalid";
-    case Behaviour::kReplay: return "replay";
-    case Behaviour::kExpired: return "expired";
-  }
-  return "unknown";
-}
 
 std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, const RunOptions& options) {
   if (scenario.scrape_interval.count() % options.tick.count() != 0) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 
+#include "tokensim/scenario_loader.h"
 #include "vx11/duration.h"
 
 namespace tokensim::internal {
@@ -41,29 +42,22 @@ MaybeError ReadInjectLatency(const Field& f, ServiceOverrides* out) {
   return std::nullopt;
 }
 
-struct BehaviourName {
+struct BehaviourEntry {
   std::string_view name;
   Behaviour behaviour;
 };
 
-constexpr std::array<BehaviourName, 6> kBehaviours{{{"ephemeral", Behaviour::kEphemeral},
+constexpr std::array<BehaviourEntry, 6> kBehaviours{{{"ephemeral", Behaviour::kEphemeral},
                                                     {"principal", Behaviour::kPrincipal},
                                                     {"issue_only", Behaviour::kIssueOnly},
                                                     {"invalid", Behaviour::kInvalid},
                                                     {"replay", Behaviour::kReplay},
                                                     {"expired", Behaviour::kExpired}}};
 
-std::string_view NameOf(Behaviour behaviour) {
-  for (const BehaviourName& entry : kBehaviours) {
-    if (entry.behaviour == behaviour) return entry.name;
-  }
-  return "?";
-}
-
 MaybeError ReadBehaviour(const Field& f, Behaviour* out) {
   std::string text;
   if (auto error = ReadString(f, &text)) return error;
-  for (const BehaviourName& entry : kBehaviours) {
+  for (const BehaviourEntry& entry : kBehaviours) {
     if (entry.name == text) {
       *out = entry.behaviour;
       return std::nullopt;
@@ -111,7 +105,7 @@ MaybeError CheckKeysApply(const StrictMap& source, Behaviour behaviour) {
   const auto refuse = [&](std::string_view key, std::string_view applies_to) -> MaybeError {
     return source.Get(key).where.Error("\"" + std::string(key) + "\" applies only to " +
                                        std::string(applies_to) + ", not to " +
-                                       std::string(NameOf(behaviour)));
+                                       std::string(tokensim::BehaviourName(behaviour)));
   };
   if (source.Has("via") && behaviour != Behaviour::kPrincipal) {
     return refuse("via", "behaviour principal");
@@ -385,3 +379,14 @@ MaybeError ReadExpectation(const Field& f, const Scenario& scenario, const Rules
 }
 
 }  // namespace tokensim::internal
+
+namespace tokensim {
+
+std::string_view BehaviourName(Behaviour behaviour) {
+  for (const internal::BehaviourEntry& entry : internal::kBehaviours) {
+    if (entry.behaviour == behaviour) return entry.name;
+  }
+  return "?";
+}
+
+}  // namespace tokensim

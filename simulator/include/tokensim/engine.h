@@ -57,9 +57,6 @@ struct ScenarioRunError {
 
 std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, const RunOptions& options);
 
-// "ephemeral", "principal", ... as written in scenario files.
-std::string BehaviourName(Behaviour behaviour);
-
 // Virtual time 0 on the wall clock: the guide's date, 2026-01-03T20:00:00Z, so outputs do not
 // depend on when a run happened.
 inline constexpr int64_t kVirtualEpochMs = 1767470400000;

@@ -32,4 +32,7 @@ std::variant<Scenario, LoadError> LoadScenarioFile(const std::string& path,
 std::variant<std::vector<Scenario>, std::vector<LoadError>> LoadScenarioDir(
     const std::string& dir, const RulesCatalog& catalog);
 
+// The spelling of `behaviour` in scenario files: "ephemeral", "issue_only", ...
+std::string_view BehaviourName(Behaviour behaviour);
+
 }  // namespace tokensim
