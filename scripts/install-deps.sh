@@ -9,7 +9,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libssl-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev jq
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus curl wrk iproute2
+  prometheus curl wrk iproute2 hyperfine
 )
 
 missing=()

@@ -1,3 +1,4 @@
+#include <iterator>
 #include <vector>
 
 #include "vx11/clock.h"
@@ -18,11 +19,11 @@ void ManualClock::SleepFor(Duration d) {
   std::unique_lock<std::mutex> lock(mu_);
   const MonoTime deadline = Now() + d;
   if (Now() >= deadline) return;
-  auto it = sleep_deadlines_.insert(deadline);
+  // Advance() removes the entry and the count when it passes the deadline, before waking us:
+  // so Sleepers() drops the moment time does, never after a woken thread gets to run.
+  sleep_deadlines_.insert(deadline);
   sleepers_.fetch_add(1, std::memory_order_release);
   sleep_cv_.wait(lock, [&] { return Now() >= deadline; });
-  sleep_deadlines_.erase(it);
-  sleepers_.fetch_sub(1, std::memory_order_release);
 }
 
 void ManualClock::WaitFor(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
@@ -46,7 +47,10 @@ void ManualClock::Advance(Duration d) {
   std::vector<Waiter> to_wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    elapsed_ns_.fetch_add(d.count(), std::memory_order_acq_rel);
+    const MonoTime now = MonoTime(Duration(elapsed_ns_.fetch_add(d.count()) + d.count()));
+    const auto due_end = sleep_deadlines_.upper_bound(now);
+    sleepers_.fetch_sub(static_cast<int>(std::distance(sleep_deadlines_.begin(), due_end)));
+    sleep_deadlines_.erase(sleep_deadlines_.begin(), due_end);
     to_wake.assign(waiters_.begin(), waiters_.end());
   }
   sleep_cv_.notify_all();

@@ -2,8 +2,11 @@
 
 #include <curl/curl.h>
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <string_view>
 
 namespace tokensim {
@@ -45,12 +48,42 @@ bool HasReadyEvent(const std::string& body) {
 
 }  // namespace
 
+// curl tells us which sockets to watch; we keep them in an epoll set, so each Pump() costs
+// what is active, not what is open (hundreds of idle held streams cost nothing).
+int HttpLoad::OnSocket(void*, curl_socket_t fd, int what, void* self, void* assigned) {
+  auto* load = static_cast<HttpLoad*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(load->epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    return 0;
+  }
+  epoll_event ev{};
+  ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+  ev.data.fd = fd;
+  if (assigned == nullptr) {
+    epoll_ctl(load->epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    curl_multi_assign(static_cast<CURLM*>(load->multi_), fd, load);  // mark as registered
+  } else {
+    epoll_ctl(load->epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+  }
+  return 0;
+}
+
+int HttpLoad::OnTimer(void*, long timeout_ms, void* self) {
+  static_cast<HttpLoad*>(self)->timer_ms_ = timeout_ms;
+  return 0;
+}
+
 HttpLoad::HttpLoad(std::string base_url, int max_parallel)
     : base_url_(std::move(base_url)), max_parallel_(max_parallel) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   CURLM* multi = curl_multi_init();
   // Few idle connections: each holds one of the server's worker threads.
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(max_parallel));
+  curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &HttpLoad::OnSocket);
+  curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &HttpLoad::OnTimer);
+  curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
   multi_ = multi;
 }
 
@@ -69,6 +102,7 @@ HttpLoad::~HttpLoad() {
   }
   for (void* easy : idle_handles_) curl_easy_cleanup(static_cast<CURL*>(easy));
   curl_multi_cleanup(multi);
+  close(epoll_fd_);
 }
 
 size_t HttpLoad::OnData(char* data, size_t size, size_t n, void* p) {
@@ -238,10 +272,22 @@ void HttpLoad::Finish(Transfer* t, int curl_code) {
 void HttpLoad::Pump(int timeout_ms) {
   CURLM* multi = static_cast<CURLM*>(multi_);
   int running = 0;
-  curl_multi_perform(multi, &running);
-  if (ready_now_.empty()) {
-    curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
-    curl_multi_perform(multi, &running);
+  // New transfers ask for a zero timer: start them before waiting.
+  if (timer_ms_ == 0) curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  int wait = ready_now_.empty() ? timeout_ms : 0;
+  if (timer_ms_ >= 0) wait = std::min<long>(wait, timer_ms_);
+  epoll_event events[256];
+  const int n = epoll_wait(epoll_fd_, events, 256, wait);
+  for (int i = 0; i < n; ++i) {
+    int mask = 0;
+    if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
+    if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+    if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(multi, events[i].data.fd, mask, &running);
+  }
+  // Nothing stirred, or curl's timer was due within the wait: let curl run its timers.
+  if (n <= 0 || (timer_ms_ >= 0 && timer_ms_ <= wait)) {
+    curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
   }
 
   // Streams that became ready: they are open now (or, with close_after_ready, were open).

@@ -64,8 +64,10 @@ class ManualClock final : public Clock {
   void Advance(Duration d);
   void AdvanceTo(MonoTime t);
 
-  // Number of threads currently blocked in SleepFor(), and the earliest of their deadlines
-  // (MonoTime::max() when none). WaitFor() waiters are not counted: they wait for events.
+  // Number of threads blocked in SleepFor() whose deadline has not passed, and the earliest
+  // of those deadlines (MonoTime::max() when none). A sleeper stops counting the moment
+  // Advance() passes its deadline, even before its thread runs again. WaitFor() waiters are
+  // not counted: they wait for events.
   int Sleepers() const;
   MonoTime NextDeadline() const;
 

@@ -63,6 +63,8 @@ class HttpLoad {
  private:
   struct Transfer;
   static size_t OnData(char* data, size_t size, size_t n, void* transfer);
+  static int OnSocket(void* easy, int fd, int what, void* self, void* assigned);
+  static int OnTimer(void* multi, long timeout_ms, void* self);
   Transfer* NewTransfer(const std::string& method, const std::string& path,
                         const std::string& bearer);
   void Start(Transfer* t);
@@ -72,6 +74,8 @@ class HttpLoad {
   std::string base_url_;
   int max_parallel_;
   void* multi_;  // CURLM*, kept out of this header
+  int epoll_fd_ = -1;
+  long timer_ms_ = -1;  // curl's requested timeout; -1: none
   int active_requests_ = 0;
   int in_flight_ = 0;
   int streams_in_flight_ = 0;
