@@ -12,6 +12,11 @@ packages=(
   prometheus curl wrk iproute2 hyperfine
 )
 
+# The EventSource end-to-end test runs a standard client under Node.js. A Node.js that bundles
+# its own npm (NodeSource's) conflicts with Debian's npm package, so npm only when absent.
+packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -84,6 +84,11 @@ class OperatorServer::Impl {
                                    "enable_keep_alive", "yes",
                                    "keep_alive_timeout_ms", "5000",
                                    "request_timeout_ms", "30000",
+                                   // civetweb would answer CORS preflights itself with "*" while
+                                   // the service's responses carry no CORS headers; clients
+                                   // reach the service same-origin (through the gateway), so
+                                   // preflights get the service's own 405 instead.
+                                   "access_control_allow_origin", "",
                                    nullptr};
     mg_callbacks callbacks{};
     callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // silence
