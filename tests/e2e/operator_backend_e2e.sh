@@ -9,6 +9,7 @@ work=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
 
 failures=0
 check() {  # check NAME COMMAND...
@@ -16,28 +17,6 @@ check() {  # check NAME COMMAND...
   if "$@"; then echo "ok   - $name"; else echo "FAIL - $name"; failures=$((failures + 1)); fi
 }
 
-# Starts the binary with the given flags; sets pid and base from its "listening" log line.
-# The log goes through a FIFO so that we block on reading it, with no fixed sleeps.
-start() {
-  rm -f "$work/fifo" "$work/log"
-  mkfifo "$work/fifo"
-  "$bin" "$@" >"$work/stdout" 2>"$work/fifo" &
-  pid=$!
-  exec 3<"$work/fifo"
-  local line
-  while IFS= read -r -t 10 line <&3; do
-    echo "$line" >>"$work/log"
-    if [[ $line == *"listening on"* ]]; then
-      port=$(sed -E 's/.*\(port ([0-9]+)\).*/\1/' <<<"$line")
-      base="http://127.0.0.1:$port"
-      cat <&3 >>"$work/log" &  # keep draining the log
-      exec 3<&-
-      return 0
-    fi
-  done
-  exec 3<&-
-  return 1
-}
 
 # True once the stream at URL delivers its ready event; stops the client right after.
 stream_ready() {
@@ -55,7 +34,7 @@ stream_ready() {
 
 principal=e2e-principal-token
 export VX11_OPERATOR_PRINCIPAL_TOKEN=$principal
-check "starts on a free port" start --web.listen-address=127.0.0.1:0 --log.level=DEBUG
+check "starts on a free port" start_backend "$bin" --web.listen-address=127.0.0.1:0 --log.level=DEBUG
 
 token_json=$(curl -s -X POST "$base/operator/api/events/sse-token" -H "Authorization: Bearer $principal")
 token=$(sed -E 's/.*"token":"([^"]+)".*/\1/' <<<"$token_json")
@@ -87,7 +66,7 @@ pid=
 
 # Without any principal configured, a token is generated and shown once.
 unset VX11_OPERATOR_PRINCIPAL_TOKEN
-check "starts without config" start --web.listen-address=127.0.0.1:0
+check "starts without config" start_backend "$bin" --web.listen-address=127.0.0.1:0
 check "prints a generated principal" grep -qE '^  [0-9a-f]{64}$' "$work/stdout"
 generated=$(grep -E '^  [0-9a-f]{64}$' "$work/stdout" | tr -d ' ')
 check "generated principal works" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/operator/api/events/sse-token" -H "Authorization: Bearer $generated")" = 200

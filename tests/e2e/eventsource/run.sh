@@ -16,6 +16,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 
 die() {
   echo "FAIL - $*"
@@ -38,32 +40,11 @@ cp "$here/package.json" "$here/package-lock.json" "$here/flow.mjs" "$install_dir
 (cd "$install_dir" && npm ci --no-audit --no-fund) ||
   die "npm ci failed in $install_dir (is the npm registry reachable?)"
 
-# Starts the binary; sets pid and base from its "listening" log line. The log goes through a
-# FIFO so that we block on reading it, with no fixed sleeps.
-start() {
-  mkfifo "$work/fifo"
-  "$bin" "$@" >"$work/stdout" 2>"$work/fifo" &
-  pid=$!
-  exec 3<"$work/fifo"
-  local line
-  while IFS= read -r -t 10 line <&3; do
-    echo "$line" >>"$work/log"
-    if [[ $line == *"listening on"* ]]; then
-      port=$(sed -E 's/.*\(port ([0-9]+)\).*/\1/' <<<"$line")
-      base="http://127.0.0.1:$port"
-      cat <&3 >>"$work/log" &  # keep draining the log
-      exec 3<&-
-      return 0
-    fi
-  done
-  exec 3<&-
-  return 1
-}
 
 principal=eventsource-e2e-principal-token
 export VX11_OPERATOR_PRINCIPAL_TOKEN=$principal
 # Frequent heartbeats put comment lines between the events the client has to parse.
-start --web.listen-address=127.0.0.1:0 --sse.heartbeat-interval=100ms ||
+start_backend "$bin" --web.listen-address=127.0.0.1:0 --sse.heartbeat-interval=100ms ||
   die "operator-backend did not start: no 'listening on' log line within 10 s"
 echo "operator-backend pid $pid at $base"
 
