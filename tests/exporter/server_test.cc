@@ -51,6 +51,42 @@ double MetricValue(const std::string& text, const std::string& series) {
   return std::stod(text.substr(at + series.size() + 2));
 }
 
+// Reads a stream on a thread of its own. WaitReady() blocks until the ready event has
+// arrived; Join() waits until `done` holds for what arrived (or the server closed the stream)
+// and returns everything received.
+class StreamReader {
+ public:
+  StreamReader(const std::string& base, const std::string& path,
+               std::function<bool(const std::string&)> done)
+      : thread_([this, base, path, done = std::move(done)] {
+          HttpClient client(base);
+          bool signalled = false;
+          client.Stream(path, "",
+                        [&](const std::string& s) {
+                          if (!signalled && s.find("event: ready") != std::string::npos) {
+                            signalled = true;
+                            ready_.set_value();
+                          }
+                          return done(s);
+                        },
+                        &received_);
+        }) {}
+  ~StreamReader() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void WaitReady() { ready_.get_future().wait(); }
+  std::string Join() {
+    thread_.join();
+    return received_;
+  }
+
+ private:
+  std::promise<void> ready_;
+  std::string received_;
+  std::thread thread_;  // last: starts once the members it uses exist
+};
+
 class ServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { fixture_ = new Fixture(TestConfig()); }
@@ -158,25 +194,14 @@ TEST_F(ServerTest, BadTokensCountAsInvalidByReason) {
 
 TEST_F(ServerTest, PublishedEventReachesOpenStream) {
   const std::string token = testing::IssueToken(client_, kPrincipal);
-  std::promise<void> ready;
-  std::string received;
-  std::thread reader([&] {
-    HttpClient stream_client(fixture_->server.url());
-    bool signalled = false;
-    stream_client.Stream("/operator/api/events/stream?token=" + token, "",
-                         [&](const std::string& s) {
-                           if (!signalled && s.find("event: ready") != std::string::npos) {
-                             signalled = true;
-                             ready.set_value();
-                           }
-                           return s.find("event: deploy\ndata: {") != std::string::npos &&
-                                  s.rfind("\n\n") > s.find("event: deploy");
-                         },
-                         &received);
-  });
-  ready.get_future().wait();
+  StreamReader reader(fixture_->server.url(), "/operator/api/events/stream?token=" + token,
+                      [](const std::string& s) {
+                        return s.find("event: deploy\ndata: {") != std::string::npos &&
+                               s.rfind("\n\n") > s.find("event: deploy");
+                      });
+  reader.WaitReady();
   const auto r = client_.Post("/operator/api/events", R"({"event":"deploy","version":"7.1"})", kPrincipal);
-  reader.join();
+  const std::string received = reader.Join();
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_GE(json::parse(r.body)["streams"].get<int>(), 1);
   EXPECT_NE(received.find("event: deploy\ndata: {\"event\":\"deploy\",\"version\":\"7.1\"}\n\n"),
@@ -195,25 +220,12 @@ TEST_F(ServerTest, PublishNeedsPrincipalAndJson) {
 
 TEST_F(ServerTest, HeartbeatIsSentWhenDue) {
   const std::string token = testing::IssueToken(client_, kPrincipal);
-  std::promise<void> ready;
-  std::string received;
-  std::thread reader([&] {
-    HttpClient stream_client(fixture_->server.url());
-    bool signalled = false;
-    stream_client.Stream("/operator/api/events/stream?token=" + token, "",
-                         [&](const std::string& s) {
-                           if (!signalled && s.find("event: ready") != std::string::npos) {
-                             signalled = true;
-                             ready.set_value();
-                           }
-                           return s.find(": heartbeat ") != std::string::npos;
-                         },
-                         &received);
-  });
-  ready.get_future().wait();
+  StreamReader reader(fixture_->server.url(), "/operator/api/events/stream?token=" + token,
+                      [](const std::string& s) { return s.find(": heartbeat ") != std::string::npos; });
+  reader.WaitReady();
   fixture_->clock.Advance(15s);
   fixture_->service.Maintain();
-  reader.join();
+  const std::string received = reader.Join();
   EXPECT_NE(received.find(": heartbeat 20"), std::string::npos) << received;
 }
 
@@ -320,22 +332,10 @@ TEST(ServerCapsTest, StreamCapIs503WithRetryAfterAndShutdownSendsFinalEvent) {
   ServiceConfig config = TestConfig();
   config.max_streams = 1;
   auto f = std::make_unique<Fixture>(config);
-  std::promise<void> ready;
-  std::string received;
-  std::thread reader([&] {
-    HttpClient stream_client(f->server.url());
-    bool signalled = false;
-    stream_client.Stream("/operator/api/events/stream?token=" + kPrincipal, "",
-                         [&](const std::string& s) {
-                           if (!signalled && s.find("event: ready") != std::string::npos) {
-                             signalled = true;
-                             ready.set_value();
-                           }
-                           return false;  // read until the server closes the stream
-                         },
-                         &received);
-  });
-  ready.get_future().wait();
+  // Reads until the server closes the stream.
+  StreamReader reader(f->server.url(), "/operator/api/events/stream?token=" + kPrincipal,
+                      [](const std::string&) { return false; });
+  reader.WaitReady();
   HttpClient client(f->server.url());
   const auto r = client.Get("/operator/api/events/stream?token=" + kPrincipal);
   EXPECT_EQ(r.status, 503);
@@ -344,7 +344,7 @@ TEST(ServerCapsTest, StreamCapIs503WithRetryAfterAndShutdownSendsFinalEvent) {
                         "vx11_operator_sse_streams_rejected_total{service=\"operator-backend\"}"), 1);
   EXPECT_EQ(client.Get("/operator/api/health").status, 200);  // not starved by the stream
   f.reset();  // destroying the server closes the stream
-  reader.join();
+  const std::string received = reader.Join();
   EXPECT_NE(received.find("event: shutdown\ndata: {\"reason\":\"server shutting down\"}\n\n"),
             std::string::npos)
       << received;
