@@ -4,6 +4,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/null_sink.h>
 
+#include <cctype>
 #include <memory>
 #include <queue>
 #include <random>
@@ -39,6 +40,23 @@ vx11::ServiceConfig ServiceConfigFor(const Scenario& sc, const std::string& prin
   if (o.heartbeat_interval) c.heartbeat_interval = *o.heartbeat_interval;
   c.inject_latency = {o.inject_issue, o.inject_lookup, o.inject_establish};
   return c;
+}
+
+// Percent-encodes everything but RFC 3986's unreserved characters: a --target's principal
+// token may hold any character.
+std::string QueryEscape(const std::string& value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
 }
 
 bool HasOverrides(const ServiceOverrides& o) {
@@ -210,7 +228,7 @@ class Engine {
         if (src.via == PrincipalVia::kHeader) {
           OpenStream(src, "stream", "", principal_, src.hold, nullptr);
         } else {
-          OpenStream(src, "stream", "?token=" + principal_, "", src.hold, nullptr);
+          OpenStream(src, "stream", "?token=" + QueryEscape(principal_), "", src.hold, nullptr);
         }
         break;
       case Behaviour::kIssueOnly:
