@@ -75,7 +75,7 @@ ServiceMetrics::ServiceMetrics(const std::string& version, TokenStore& store)
                                   "Events published to SSE streams.")),
       streams_open(prometheus::BuildGauge()
                        .Name("vx11_operator_sse_streams_open")
-                       .Help("SSE streams open now.")
+                       .Help("SSE streams open now, including those being established.")
                        .Labels(ServiceLabels())
                        .Register(registry_)
                        .Add({})),

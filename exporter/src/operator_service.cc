@@ -191,7 +191,6 @@ std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenS
                                                        {"auth", kind},
                                                        {"principal", name}}
                                                       .dump())};
-  metrics_.streams_open.Increment();
   metrics_.establish_duration.Observe(Seconds(clock_.Now() - start));
   log_->debug("[SSE] stream {} opened: auth={} principal={} source={}", ShortToken(stream_id),
               kind, name, source);
@@ -215,7 +214,6 @@ HttpResponse OperatorService::RejectStream(std::string_view reason, std::string_
 
 void OperatorService::CloseStream(const std::shared_ptr<StreamHub::Stream>& stream) {
   hub_.Close(stream);
-  metrics_.streams_open.Decrement();
 }
 
 HttpResponse OperatorService::Publish(const HttpRequest& req) {
@@ -257,6 +255,9 @@ HttpResponse OperatorService::Health() {
 }
 
 HttpResponse OperatorService::Metrics() {
+  // Read from the hub at the scrape rather than counted up and down beside it, so the gauge
+  // can never disagree with the hub (streams being established hold a slot and count).
+  metrics_.streams_open.Set(static_cast<double>(hub_.open()));
   TokenStore::Snapshot snap;
   HttpResponse r;
   r.body = metrics_.Scrape(clock_.Now(), &snap);
