@@ -6,7 +6,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 
 #include <condition_variable>
 #include <mutex>
@@ -46,26 +45,56 @@ std::string Serialize(const HttpResponse& r, bool close) {
 
 // civetweb's listener polls with a 2 s timeout and notices mg_stop() only when its poll
 // returns, so stopping would take up to 2 s. A connection to our own port ends the poll at
-// once. Each attempt waits for the server to close it (no timers), until `done`.
-void WakeListener(int port, const std::atomic<bool>& done) {
-  for (int attempt = 0; attempt < 50 && !done; ++attempt) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      close(fd);
-      return;  // the listener is closed: nothing left to wake
+// once. Each attempt waits, without timers, for the server to close the connection; Stop()
+// unblocks an attempt the stopped server will never answer (one left in its queue).
+class ListenerWaker {
+ public:
+  explicit ListenerWaker(int port) : thread_([this, port] { Run(port); }) {}
+
+  // Call once mg_stop() has returned.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+      if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);
     }
-    shutdown(fd, SHUT_WR);
-    char buf[256];
-    while (read(fd, buf, sizeof(buf)) > 0) {
-    }
-    close(fd);
+    thread_.join();
   }
-}
+
+ private:
+  void Run(int port) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      int fd;
+      {
+        // fd_ is closed only under mu_, so Stop() never shuts down a reused descriptor.
+        std::lock_guard<std::mutex> lock(mu_);
+        if (done_) return;
+        fd = fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return;
+      }
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(port));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+      if (connected) {
+        shutdown(fd, SHUT_WR);
+        char buf[256];
+        while (read(fd, buf, sizeof(buf)) > 0) {
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      close(fd_);
+      fd_ = -1;
+      if (!connected) return;  // the listener is closed: nothing left to wake
+    }
+  }
+
+  std::mutex mu_;
+  bool done_ = false;  // guarded by mu_
+  int fd_ = -1;        // guarded by mu_
+  std::thread thread_;  // last: starts once the members it uses exist
+};
 
 }  // namespace
 
@@ -113,11 +142,9 @@ class OperatorServer::Impl {
     cv_.notify_all();
     if (maintenance_.joinable()) maintenance_.join();
     service_.Shutdown();  // streams write their final event and return their workers
-    std::atomic<bool> stopped{false};
-    std::thread waker([&] { WakeListener(port_, stopped); });
+    ListenerWaker waker(port_);
     mg_stop(ctx_);
-    stopped = true;
-    waker.join();
+    waker.Stop();
     mg_exit_library();
   }
 
