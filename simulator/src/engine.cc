@@ -119,6 +119,11 @@ class Engine {
       load_.Pump(10);
     }
     if (!error_.empty()) return ScenarioRunError{error_};
+    // Only the client ends streams in a scenario; the server ending one means a stream broke.
+    if (load_.streams_closed_by_server() > 0) {
+      result_.violations.push_back(std::to_string(load_.streams_closed_by_server()) +
+                                   " streams were ended by the service before their hold");
+    }
     result_.wall_seconds = std::chrono::duration<double>(wall.Now() - wall_start).count();
     return std::move(result_);
   }
