@@ -107,10 +107,11 @@ HttpResponse OperatorService::IssueToken(const HttpRequest& req) {
   }
   const std::string token = FormatTokenId(id);
   const WallTime wall = clock_.WallNow();
-  const std::string created_at = FormatRfc3339(wall);
   const std::string expires_at = FormatRfc3339(wall + config_.token_ttl);
-  log_->info("ephemeral_token issued: token={} principal={} created_at={} expires_at={}",
-             ShortToken(token), principals_.Name(*principal), created_at, expires_at);
+  if (log_->should_log(spdlog::level::info)) {
+    log_->info("ephemeral_token issued: token={} principal={} created_at={} expires_at={}",
+               ShortToken(token), principals_.Name(*principal), FormatRfc3339(wall), expires_at);
+  }
   metrics_.issue_duration.Observe(Seconds(clock_.Now() - start));
   HttpResponse r;
   r.body = json{{"token", token},
