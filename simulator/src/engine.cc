@@ -407,9 +407,13 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
                       " sets service: overrides, which cannot be applied to a running --target"};
     }
     vx11::RealClock clock;
-    Engine engine(scenario, options, clock, nullptr, nullptr, options.target_url,
-                  options.principal_token);
-    return engine.Run();
+    try {
+      Engine engine(scenario, options, clock, nullptr, nullptr, options.target_url,
+                    options.principal_token);
+      return engine.Run();
+    } catch (const std::invalid_argument& e) {
+      return ScenarioRunError{std::string("--target: ") + e.what()};
+    }
   }
   try {
     const std::string principal = vx11::RandomPrincipalToken();

@@ -85,6 +85,13 @@ HttpLoad::HttpLoad(std::string base_url, int max_parallel)
   curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &HttpLoad::OnTimer);
   curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
   multi_ = multi;
+  if (base_url_.rfind("http://", 0) == 0) {
+    requests_ = std::make_unique<KeepAliveClient>(base_url_, max_parallel);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = requests_->poll_fd();
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, requests_->poll_fd(), &ev);
+  }
 }
 
 HttpLoad::~HttpLoad() {
@@ -166,6 +173,14 @@ HttpLoad::Transfer* HttpLoad::NewTransfer(const std::string& method, const std::
 
 void HttpLoad::Request(const std::string& method, const std::string& path,
                        const std::string& bearer, RequestDone done) {
+  if (requests_) {
+    ++in_flight_;
+    requests_->Request(method, path, bearer, [this, done = std::move(done)](const HttpOutcome& o) {
+      --in_flight_;
+      done(o);
+    });
+    return;
+  }
   Transfer* t = NewTransfer(method, path, bearer);
   t->done = std::move(done);
   ++in_flight_;
@@ -274,17 +289,24 @@ void HttpLoad::Pump(int timeout_ms) {
   int running = 0;
   // New transfers ask for a zero timer: start them before waiting.
   if (timer_ms_ == 0) curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
-  int wait = ready_now_.empty() ? timeout_ms : 0;
+  int wait = ready_now_.empty() && !(requests_ && requests_->has_completions()) ? timeout_ms : 0;
   if (timer_ms_ >= 0) wait = std::min<long>(wait, timer_ms_);
   epoll_event events[256];
   const int n = epoll_wait(epoll_fd_, events, 256, wait);
+  bool requests_ready = requests_ && requests_->has_completions();
   for (int i = 0; i < n; ++i) {
+    if (requests_ && events[i].data.fd == requests_->poll_fd()) {
+      requests_ready = true;
+      continue;
+    }
     int mask = 0;
     if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
     if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
     if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
     curl_multi_socket_action(multi, events[i].data.fd, mask, &running);
   }
+  // Request callbacks may open streams: run them before curl's round below.
+  if (requests_ready) requests_->Process();
   // Nothing stirred, or curl's timer was due within the wait: let curl run its timers.
   if (n <= 0 || (timer_ms_ >= 0 && timer_ms_ <= wait)) {
     curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);

@@ -225,7 +225,11 @@ std::variant<LoadReport, LoadRunError> RunLoad(const LoadOptions& options) {
     if (options.principal_token.empty()) {
       return LoadRunError{"--target needs --principal-token or VX11_OPERATOR_PRINCIPAL_TOKEN"};
     }
-    return LoadRun(options, options.target_url, options.principal_token).Run();
+    try {
+      return LoadRun(options, options.target_url, options.principal_token).Run();
+    } catch (const std::invalid_argument& e) {
+      return LoadRunError{std::string("--target: ") + e.what()};
+    }
   }
   vx11::RealClock clock;
   const std::string principal = vx11::RandomPrincipalToken();

@@ -1,0 +1,266 @@
+// KeepAliveClient against a scripted loopback server: what goes on the wire, connection reuse
+// and its bound, responses in pieces, servers that hang up, and bad URLs.
+
+#include "tokensim/keepalive_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace tokensim {
+namespace {
+
+// Accepts on 127.0.0.1:0 and runs `handler` for each connection on a thread of its own.
+class ScriptedServer {
+ public:
+  using Handler = std::function<void(int fd)>;
+  explicit ScriptedServer(Handler handler) : handler_(std::move(handler)) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 || listen(fd_, 64) != 0) {
+      throw std::runtime_error("cannot listen");
+    }
+    socklen_t len = sizeof(a);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    acceptor_ = std::thread([this] {
+      while (true) {
+        const int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) return;  // shutdown() below
+        ++accepted_;
+        std::lock_guard<std::mutex> lock(mu_);
+        workers_.emplace_back([this, c] {
+          handler_(c);
+          close(c);
+        });
+      }
+    });
+  }
+  ~ScriptedServer() {
+    shutdown(fd_, SHUT_RDWR);
+    acceptor_.join();
+    close(fd_);
+    for (auto& w : workers_) w.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int accepted() const { return accepted_; }
+
+ private:
+  Handler handler_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> accepted_{0};
+  std::mutex mu_;
+  std::vector<std::thread> workers_;
+  std::thread acceptor_;
+};
+
+// Reads one request head (requests here have no body); "" when the client closed.
+std::string ReadHead(int fd) {
+  std::string head;
+  char c;
+  while (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0) {
+    if (recv(fd, &c, 1, 0) != 1) return "";
+    head += c;
+  }
+  return head;
+}
+
+void SendAll(int fd, std::string_view s) {
+  while (!s.empty()) {
+    const ssize_t n = send(fd, s.data(), s.size(), MSG_NOSIGNAL);
+    if (n <= 0) return;
+    s.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+std::string Ok(std::string_view body) {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+}
+
+// Processes until `done` holds, waiting on the client's descriptor (bounded: 10 s).
+void RunUntil(KeepAliveClient& client, const std::function<bool()>& done) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done()) {
+    ASSERT_LT(std::chrono::steady_clock::now(), give_up) << "the client made no progress";
+    pollfd p{client.poll_fd(), POLLIN, 0};
+    poll(&p, 1, client.has_completions() ? 0 : 100);
+    client.Process();
+  }
+}
+
+TEST(KeepAliveClientTest, SendsWellFormedRequestsAndReusesConnections) {
+  std::mutex mu;
+  std::vector<std::string> heads;
+  ScriptedServer server([&](int fd) {
+    for (std::string head; !(head = ReadHead(fd)).empty();) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        heads.push_back(head);
+      }
+      SendAll(fd, Ok("answer"));
+    }
+  });
+  KeepAliveClient client(server.url() + "/", 2);
+  int done = 0;
+  for (int i = 0; i < 50; ++i) {
+    client.Request(i % 2 ? "POST" : "GET", "/p?i=" + std::to_string(i), i % 2 ? "secret" : "",
+                   [&](const HttpOutcome& o) {
+                     EXPECT_EQ(o.status, 200);
+                     EXPECT_EQ(o.body, "answer");
+                     EXPECT_EQ(o.error, "");
+                     ++done;
+                   });
+  }
+  EXPECT_EQ(client.in_flight(), 50);
+  EXPECT_LE(client.connections(), 2);
+  RunUntil(client, [&] { return done == 50; });
+  EXPECT_EQ(client.in_flight(), 0);
+  EXPECT_EQ(server.accepted(), 2);
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(heads.size(), 50u);
+  const std::string host = server.url().substr(7);
+  int posts = 0;
+  for (const std::string& h : heads) {
+    if (h.rfind("POST ", 0) == 0) {
+      ++posts;
+      EXPECT_NE(h.find("\r\nAuthorization: Bearer secret\r\n"), std::string::npos) << h;
+      EXPECT_NE(h.find("\r\nContent-Length: 0\r\n"), std::string::npos) << h;
+    } else {
+      EXPECT_EQ(h.rfind("GET /p?i=", 0), 0u) << h;
+      EXPECT_EQ(h.find("Authorization"), std::string::npos) << h;
+    }
+    EXPECT_NE(h.find(" HTTP/1.1\r\nHost: " + host + "\r\n"), std::string::npos) << h;
+  }
+  EXPECT_EQ(posts, 25);
+}
+
+TEST(KeepAliveClientTest, ResponsesArrivingByteByByte) {
+  ScriptedServer server([](int fd) {
+    const std::string chunked =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+    while (!ReadHead(fd).empty()) {
+      for (char c : chunked) SendAll(fd, std::string_view(&c, 1));
+    }
+  });
+  KeepAliveClient client(server.url(), 1);
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 3; ++i) {
+    client.Request("GET", "/", "", [&](const HttpOutcome& o) { bodies.push_back(o.body); });
+  }
+  RunUntil(client, [&] { return bodies.size() == 3; });
+  EXPECT_EQ(bodies, (std::vector<std::string>{"abcde", "abcde", "abcde"}));
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST(KeepAliveClientTest, ConnectionCloseIsHonoured) {
+  ScriptedServer server([](int fd) {
+    if (!ReadHead(fd).empty()) SendAll(fd, "HTTP/1.1 503 Busy\r\nConnection: close\r\nContent-Length: 4\r\n\r\nbusy");
+  });
+  KeepAliveClient client(server.url(), 1);
+  std::vector<long> statuses;
+  for (int i = 0; i < 3; ++i) {
+    client.Request("GET", "/", "", [&](const HttpOutcome& o) { statuses.push_back(o.status); });
+  }
+  RunUntil(client, [&] { return statuses.size() == 3; });
+  EXPECT_EQ(statuses, (std::vector<long>{503, 503, 503}));
+  EXPECT_EQ(server.accepted(), 3);
+}
+
+TEST(KeepAliveClientTest, AnIdleConnectionTheServerClosedIsReplacedAndTheRequestSucceeds) {
+  // Answers one request per connection, without saying it will close.
+  ScriptedServer server([](int fd) {
+    if (!ReadHead(fd).empty()) SendAll(fd, Ok("one"));
+  });
+  KeepAliveClient client(server.url(), 1);
+  int ok = 0;
+  for (int i = 0; i < 4; ++i) {
+    client.Request("POST", "/t", "", [&](const HttpOutcome& o) {
+      EXPECT_EQ(o.status, 200) << o.error;
+      ok += o.status == 200;
+    });
+  }
+  RunUntil(client, [&] { return client.in_flight() == 0; });
+  EXPECT_EQ(ok, 4);
+  EXPECT_EQ(server.accepted(), 4);
+}
+
+TEST(KeepAliveClientTest, AFreshConnectionClosedWithoutAnswerIsAnError) {
+  ScriptedServer server([](int fd) { ReadHead(fd); });
+  KeepAliveClient client(server.url(), 1);
+  HttpOutcome outcome;
+  bool done = false;
+  client.Request("GET", "/", "", [&](const HttpOutcome& o) {
+    outcome = o;
+    done = true;
+  });
+  RunUntil(client, [&] { return done; });
+  EXPECT_EQ(outcome.status, 0);
+  EXPECT_EQ(outcome.error, "connection closed before any response");
+  EXPECT_EQ(server.accepted(), 1);  // not retried: nothing says the request was not seen
+}
+
+TEST(KeepAliveClientTest, RefusedConnectionIsAnError) {
+  // A port that was just free: bind, read it back, close.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  KeepAliveClient client("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)), 4);
+  std::string error;
+  bool done = false;
+  client.Request("GET", "/", "", [&](const HttpOutcome& o) {
+    error = o.error;
+    done = true;
+  });
+  RunUntil(client, [&] { return done; });
+  EXPECT_EQ(error, "connect: Connection refused");
+  EXPECT_EQ(client.connections(), 0);
+}
+
+TEST(KeepAliveClientTest, CallbacksMayIssueRequests) {
+  ScriptedServer server([](int fd) {
+    while (!ReadHead(fd).empty()) SendAll(fd, Ok("x"));
+  });
+  KeepAliveClient client(server.url(), 1);
+  int chain = 0;
+  std::function<void(const HttpOutcome&)> next = [&](const HttpOutcome&) {
+    if (++chain < 10) client.Request("GET", "/", "", next);
+  };
+  client.Request("GET", "/", "", next);
+  RunUntil(client, [&] { return chain == 10; });
+  EXPECT_EQ(client.in_flight(), 0);
+}
+
+TEST(KeepAliveClientTest, BadUrlsAreRejectedWithTheUrl) {
+  for (const char* url : {"https://127.0.0.1:1", "127.0.0.1:80", "http://", "http://host:port",
+                          "http://[::1"}) {
+    try {
+      KeepAliveClient client(url, 1);
+      ADD_FAILURE() << url << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(url), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tokensim
