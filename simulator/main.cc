@@ -54,6 +54,7 @@ struct CommonFlags {
   std::string principal_token;
   std::string promtool = "promtool";
   std::string tick = "1s";
+  int parallel = 32;
   std::string service_log;
   std::string service_log_level = "INFO";
 };
@@ -70,6 +71,10 @@ void AddCommon(CLI::App* cmd, CommonFlags& f) {
                   "Principal token for --target (default: $VX11_OPERATOR_PRINCIPAL_TOKEN)");
   cmd->add_option("--promtool", f.promtool, "promtool binary (default: promtool on PATH)");
   cmd->add_option("--tick", f.tick, "Virtual-time granularity, a duration (default 1s)");
+  cmd->add_option("--parallel", f.parallel,
+                  "Requests on the wire at once, each on its own keep-alive connection; streams "
+                  "are not counted (default 32)")
+      ->check(CLI::Range(1, 1000));
   cmd->add_option("--service-log", f.service_log,
                   "Write the in-process service's log to this file (default: discarded)");
   cmd->add_option("--service-log-level", f.service_log_level,
@@ -107,6 +112,7 @@ bool Prepare(CommonFlags& f, VerifyOptions* options, RulesCatalog* catalog) {
   options->run.target_url = f.target;
   options->run.principal_token = f.principal_token;
   options->run.tick = *tick;
+  options->run.max_parallel = f.parallel;
   options->run.service_log = f.service_log;
   options->run.service_log_level = f.service_log_level;
   if (!f.target.empty()) {

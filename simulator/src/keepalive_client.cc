@@ -192,13 +192,11 @@ void KeepAliveClient::OnEvent(Conn* c, uint32_t events) {
   bool eof = false;
   int err = 0;
   while (true) {
-    constexpr size_t kChunk = 16384;
-    const size_t had = c->in.size();
-    c->in.resize(had + kChunk);
-    const ssize_t n = recv(c->fd, c->in.data() + had, kChunk, 0);
-    c->in.resize(had + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+    // Into a buffer kept for the purpose: growing `in` would zero-fill the space first.
+    const ssize_t n = recv(c->fd, scratch_.data(), scratch_.size(), 0);
     if (n > 0) {
-      if (static_cast<size_t>(n) < kChunk) break;  // drained: spare the recv() that says EAGAIN
+      c->in.append(scratch_.data(), static_cast<size_t>(n));
+      if (static_cast<size_t>(n) < scratch_.size()) break;  // drained: spare the recv() that says EAGAIN
       continue;
     }
     if (n == 0) {

@@ -100,6 +100,7 @@ class KeepAliveClient {
   std::vector<std::unique_ptr<Conn>> closed_;  // freed at the end of Process(): events may still name them
   std::deque<Pending> queue_;
   std::vector<std::pair<Done, HttpOutcome>> completions_;
+  std::vector<char> scratch_ = std::vector<char>(64 * 1024);  // recv() buffer
 };
 
 }  // namespace tokensim
