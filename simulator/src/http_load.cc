@@ -241,10 +241,6 @@ void HttpLoad::Finish(Transfer* t, int curl_code) {
   curl_multi_remove_handle(multi, t->easy);
   long status = 0;
   curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-  curl_off_t micros = 0;
-  curl_easy_getinfo(t->easy, t->is_stream ? CURLINFO_STARTTRANSFER_TIME_T : CURLINFO_TOTAL_TIME_T,
-                    &micros);
-  t->outcome.seconds = static_cast<double>(micros) / 1e6;
   if (!t->is_stream) {
     --active_requests_;
     --in_flight_;
@@ -320,9 +316,6 @@ void HttpLoad::Pump(int timeout_ms) {
     --in_flight_;
     --streams_in_flight_;
     if (!t->close_after_ready) ++open_streams_;
-    curl_off_t micros = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_STARTTRANSFER_TIME_T, &micros);
-    t->outcome.seconds = static_cast<double>(micros) / 1e6;
     ready_calls.push_back({std::move(t->opened), {t->stream_id, t->outcome}});
   }
 

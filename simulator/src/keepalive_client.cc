@@ -113,7 +113,6 @@ void KeepAliveClient::Assign(Conn* c, Pending p) {
   c->out = c->pending.wire;
   c->out_done = 0;
   c->in.clear();
-  c->started = std::chrono::steady_clock::now();
   Flush(c);
 }
 
@@ -124,7 +123,6 @@ void KeepAliveClient::Open(Pending p) {
   c->busy = true;
   c->pending = std::move(p);
   c->out = c->pending.wire;
-  c->started = std::chrono::steady_clock::now();
   c->fd = socket(addr_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0) return Fail(c, ErrnoText("socket", errno));
   const int one = 1;
@@ -160,17 +158,21 @@ void KeepAliveClient::Flush(Conn* c) {
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return Watch(c, true);
     const int err = errno;
-    if (c->reused && !c->pending.retried) {
-      // The server closed this idle connection as we picked it up: nothing reached it.
-      Pending p = std::move(c->pending);
-      p.retried = true;
-      CloseConn(c);
-      queue_.push_front(std::move(p));
-      return;
-    }
-    return Fail(c, ErrnoText("send", err));
+    if (!RetryElsewhere(c)) Fail(c, ErrnoText("send", err));
+    return;
   }
   Watch(c, false);
+}
+
+bool KeepAliveClient::RetryElsewhere(Conn* c) {
+  // A reused connection that fails before any byte of the answer was closed by the server
+  // while idle, as we picked it up: the request never reached it. Once only, as libcurl does.
+  if (!c->reused || c->pending.retried) return false;
+  Pending p = std::move(c->pending);
+  p.retried = true;
+  CloseConn(c);
+  queue_.push_front(std::move(p));
+  return true;
 }
 
 void KeepAliveClient::OnEvent(Conn* c, uint32_t events) {
@@ -214,14 +216,8 @@ void KeepAliveClient::OnEvent(Conn* c, uint32_t events) {
     return;
   }
   if (eof && c->in.empty()) {
-    if (c->reused && !c->pending.retried) {
-      Pending p = std::move(c->pending);
-      p.retried = true;
-      CloseConn(c);
-      queue_.push_front(std::move(p));
-      return;
-    }
-    return Fail(c, err != 0 ? ErrnoText("recv", err) : "connection closed before any response");
+    if (!RetryElsewhere(c)) Fail(c, err != 0 ? ErrnoText("recv", err) : "connection closed before any response");
+    return;
   }
   auto parsed = ParseHttpResponse(c->in, eof, c->pending.method == "HEAD");
   if (std::holds_alternative<HttpResponseIncomplete>(parsed)) return;
@@ -235,7 +231,6 @@ void KeepAliveClient::OnEvent(Conn* c, uint32_t events) {
 }
 
 void KeepAliveClient::Complete(Conn* c, HttpOutcome outcome, bool keep) {
-  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - c->started).count();
   completions_.emplace_back(std::move(c->pending.done), std::move(outcome));
   c->pending = Pending{};
   c->busy = false;
@@ -250,7 +245,6 @@ void KeepAliveClient::Complete(Conn* c, HttpOutcome outcome, bool keep) {
 void KeepAliveClient::Fail(Conn* c, const std::string& error) {
   HttpOutcome o;
   o.error = error;
-  o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - c->started).count();
   completions_.emplace_back(std::move(c->pending.done), std::move(o));
   c->pending = Pending{};
   c->busy = false;

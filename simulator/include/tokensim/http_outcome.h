@@ -9,7 +9,6 @@ struct HttpOutcome {
   long status = 0;           // 0 when no HTTP response arrived
   std::string error;         // transport error text; empty when a response arrived
   std::string body;          // response body (for streams: up to the ready event)
-  double seconds = 0;        // request start to response complete (streams: to first byte)
 };
 
 }  // namespace tokensim

@@ -16,7 +16,6 @@
 
 #include <sys/socket.h>
 
-#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -75,7 +74,6 @@ class KeepAliveClient {
     size_t out_done = 0;
     std::string in;
     Pending pending;
-    std::chrono::steady_clock::time_point started;
   };
 
   void Dispatch();
@@ -85,6 +83,8 @@ class KeepAliveClient {
   void OnEvent(Conn* c, uint32_t events);
   void Complete(Conn* c, HttpOutcome outcome, bool keep);
   void Fail(Conn* c, const std::string& error);
+  // Queues `c`'s request again, first in line, if it may be retried; false if not.
+  bool RetryElsewhere(Conn* c);
   void CloseConn(Conn* c);
   void Watch(Conn* c, bool out);
 
