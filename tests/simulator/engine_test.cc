@@ -143,6 +143,22 @@ TEST(EngineTest, TargetModeNeedsAPrincipal) {
   EXPECT_NE(std::get<ScenarioRunError>(result).message.find("principal"), std::string::npos);
 }
 
+TEST(EngineTest, TargetModeNamesABadOrUnreachableTarget) {
+  RunOptions options;
+  options.principal_token = "p";
+  options.target_url = "http://127.0.0.1:port";
+  auto bad = RunScenario(Make(seconds(15), {}), options);
+  ASSERT_TRUE(std::holds_alternative<ScenarioRunError>(bad));
+  EXPECT_EQ(std::get<ScenarioRunError>(bad).message,
+            "--target: bad host or port in URL: http://127.0.0.1:port");
+
+  options.target_url = "http://127.0.0.1:1";  // nothing listens on port 1
+  auto refused = RunScenario(Make(seconds(15), {}), options);
+  ASSERT_TRUE(std::holds_alternative<ScenarioRunError>(refused));
+  EXPECT_EQ(std::get<ScenarioRunError>(refused).message,
+            "scrape at 0s failed: connect: Connection refused");
+}
+
 TEST(EngineTest, TargetModeDrivesARunningServiceInRealTime) {
   vx11::RealClock clock;
   vx11::ServiceConfig config;
