@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <deque>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -130,6 +133,57 @@ TEST_F(TokenStoreTest, SurvivesChurnThroughTableGrowthAndDeletion) {
       ASSERT_EQ(r, LR::kValid) << i;
     }
   }
+}
+
+TEST_F(TokenStoreTest, MatchesAModelUnderHeavyCollisions) {
+  // Ids crafted into one shard with their homes in a handful of neighbouring slots: probe runs
+  // as long as the shard is full, so every insert displaces, every purge shifts back, and a
+  // lookup of an absent id must walk (or rightly cut short) a long run. Checked against a
+  // plain list of what should be there, after every step.
+  TokenStore store({.ttl = 100s, .single_use = false, .max_active = 1000000});
+  std::mt19937_64 rng(7);
+  auto crafted = [&] {
+    // hi % 64 == 0: shard 0. lo: home in 0..7 (for any table size), high bits random.
+    return TokenId{rng() << 6, (rng() << 16) | (rng() % 8)};
+  };
+  std::deque<std::pair<TokenId, int64_t>> live;  // issue order == expiry order
+  std::vector<TokenId> gone;
+  auto expire_until = [&](int64_t t) {
+    while (!live.empty() && live.front().second <= t) {
+      gone.push_back(live.front().first);
+      live.pop_front();
+    }
+  };
+  int64_t now_ms = 0;
+  for (int step = 0; step < 400; ++step) {
+    const int issues = static_cast<int>(rng() % 12);
+    for (int i = 0; i < issues; ++i) {
+      now_ms += 1 + static_cast<int64_t>(rng() % 1000);
+      expire_until(now_ms);  // an issue first purges its shard, and every id here is in shard 0
+      const TokenId id = crafted();
+      ASSERT_EQ(store.Issue(id, 0, At(std::chrono::milliseconds(now_ms))), TokenStore::IssueResult::kOk);
+      live.emplace_back(id, now_ms + 100000);
+    }
+    if (rng() % 3 == 0) {
+      // Purge from a moment that expires a random share of what is live.
+      const int64_t purge_at = live.empty() ? now_ms : live[rng() % live.size()].second;
+      store.Purge(At(std::chrono::milliseconds(purge_at)));
+      expire_until(purge_at);
+      now_ms = std::max(now_ms, purge_at);
+    }
+    const MonoTime check = At(std::chrono::milliseconds(now_ms));
+    store.Purge(check);
+    expire_until(now_ms);
+    for (const auto& [id, expires] : live) {
+      ASSERT_EQ(store.Use(id, check).result, LR::kValid) << "step " << step;
+    }
+    for (size_t k = gone.size() > 50 ? gone.size() - 50 : 0; k < gone.size(); ++k) {
+      ASSERT_EQ(store.Use(gone[k], check).result, LR::kUnknown) << "step " << step;
+    }
+    for (int k = 0; k < 20; ++k) ASSERT_EQ(store.Use(crafted(), check).result, LR::kUnknown);
+    ASSERT_EQ(store.Purge(check).active, live.size());
+  }
+  EXPECT_GT(gone.size(), 500u);
 }
 
 TEST_F(TokenStoreTest, InvariantHoldsUnderConcurrentIssueAndPurge) {
