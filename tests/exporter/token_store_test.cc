@@ -136,15 +136,17 @@ TEST_F(TokenStoreTest, SurvivesChurnThroughTableGrowthAndDeletion) {
 }
 
 TEST_F(TokenStoreTest, MatchesAModelUnderHeavyCollisions) {
-  // Ids crafted into one shard with their homes in a handful of neighbouring slots: probe runs
+  // Ids crafted into one shard with their homes in two handfuls of neighbouring slots: probe runs
   // as long as the shard is full, so every insert displaces, every purge shifts back, and a
   // lookup of an absent id must walk (or rightly cut short) a long run. Checked against a
   // plain list of what should be there, after every step.
   TokenStore store({.ttl = 100s, .single_use = false, .max_active = 1000000});
   std::mt19937_64 rng(7);
   auto crafted = [&] {
-    // hi % 64 == 0: shard 0. lo: home in 0..7 (for any table size), high bits random.
-    return TokenId{rng() << 6, (rng() << 16) | (rng() % 8)};
+    // hi % 64 == 0: shard 0. lo: for any table size up to 64Ki slots, a home in the first
+    // eight slots or in the last eight, so runs also wrap around the table's end.
+    const uint64_t low = rng() % 2 ? rng() % 8 : 0xFFF8 | (rng() % 8);
+    return TokenId{rng() << 6, (rng() << 16) | low};
   };
   std::deque<std::pair<TokenId, int64_t>> live;  // issue order == expiry order
   std::vector<TokenId> gone;
