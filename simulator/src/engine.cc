@@ -191,7 +191,9 @@ class Engine {
       RunDueSteps();
       load_.Pump(0);
       const bool busy = !steps_.empty() && steps_.top().at < tick_end_;
-      if (!busy && load_.in_flight() == manual_->Sleepers()) {
+      // Requests queued for a connection wait for those on the wire, which may all be asleep
+      // in an injected delay: then only time moving on lets the queue drain.
+      if (!busy && load_.in_flight() - load_.queued_requests() == manual_->Sleepers()) {
         // Streams still establishing hold a slot on the server but are not open for us yet.
         const uint64_t expected = load_.open_streams() + load_.streams_in_flight();
         if (service_->OpenStreams() == expected) {

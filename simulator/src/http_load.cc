@@ -171,6 +171,10 @@ HttpLoad::Transfer* HttpLoad::NewTransfer(const std::string& method, const std::
   return t;
 }
 
+int HttpLoad::queued_requests() const {
+  return requests_ ? requests_->queued() : static_cast<int>(queued_.size());
+}
+
 void HttpLoad::Request(const std::string& method, const std::string& path,
                        const std::string& bearer, RequestDone done) {
   if (requests_) {

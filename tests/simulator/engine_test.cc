@@ -106,6 +106,20 @@ TEST(EngineTest, InjectedLatencyIsMeasuredExactly) {
   EXPECT_DOUBLE_EQ(At(r, seconds(30), "vx11_operator_ephemeral_token_issue_duration_seconds_sum"), 1.5);
 }
 
+TEST(EngineTest, RequestsBeyondTheConnectionPoolWaitForTheSleepingOnes) {
+  // 10 requests a tick on 4 connections, each asleep 150 ms in the service: time must move on
+  // to free connections for the queued ones, and each still measures exactly 150 ms.
+  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kIssueOnly, .rate_per_second = 10,
+                                   .end = seconds(3)}});
+  s.service.inject_issue = milliseconds(150);
+  RunOptions options;
+  options.max_parallel = 4;
+  const RunResult r = MustRun(s, options);
+  EXPECT_EQ(r.behaviours.at("issue_only").statuses.at("token").at(200), 30u);
+  EXPECT_EQ(At(r, seconds(15), "vx11_operator_ephemeral_tokens_issued_total"), 30);
+  EXPECT_DOUBLE_EQ(At(r, seconds(15), "vx11_operator_ephemeral_token_issue_duration_seconds_sum"), 4.5);
+}
+
 TEST(EngineTest, BadBehavioursCountAsInvalidAndFallbackAsPrincipal) {
   const RunResult r = MustRun(Make(seconds(90), {
       {.behaviour = Behaviour::kInvalid, .rate_per_second = 1, .end = seconds(10)},

@@ -52,6 +52,8 @@ class HttpLoad {
 
   // Requests not yet answered (queued included) plus streams neither ready nor refused.
   int in_flight() const { return in_flight_; }
+  // Of those, requests waiting for a connection: the server has not seen them.
+  int queued_requests() const;
   int streams_in_flight() const { return streams_in_flight_; }
   // Streams that are ready and not closed by either side.
   int open_streams() const { return open_streams_; }

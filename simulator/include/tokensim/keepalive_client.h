@@ -54,6 +54,8 @@ class KeepAliveClient {
 
   // Requests not yet answered, queued ones included.
   int in_flight() const { return in_flight_; }
+  // Requests waiting for a connection (not sent yet).
+  int queued() const { return static_cast<int>(queue_.size()); }
   // Connections open now (idle or busy).
   int connections() const { return static_cast<int>(conns_.size()); }
 
