@@ -18,6 +18,15 @@ HttpResponse MethodNotAllowed(std::string_view allow) {
   return r;
 }
 
+// The auth-failure reason of a lookup that found no usable token.
+std::string_view FailureOf(TokenStore::LookupResult r) {
+  switch (r) {
+    case TokenStore::LookupResult::kExpired: return "expired";
+    case TokenStore::LookupResult::kReplayed: return "replayed";
+    default: return "unknown";
+  }
+}
+
 HttpResponse Unauthorized(std::string_view detail) {
   HttpResponse r = JsonError(401, "unauthorized", detail);
   r.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -132,17 +141,8 @@ std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenS
   const std::string& presented = from_query ? query_token : header_token;
   const std::string_view source = from_query ? "query" : "header";
 
-  const std::string stream_id = FormatTokenId(RandomTokenId());
-  auto stream = hub_.TryOpen(stream_id);
-  if (!stream) {
-    metrics_.streams_rejected.Increment();
-    log_->warn("[SSE] stream refused: {} streams open (cap {})", hub_.open(), config_.max_streams);
-    HttpResponse r = JsonError(503, "too_many_streams", "stream capacity reached; retry later");
-    r.headers.emplace_back("Retry-After", "5");
-    return r;
-  }
-
   std::optional<uint32_t> principal;
+  std::optional<TokenId> ephemeral;  // the token to spend once a stream slot is ours
   const char* kind = "principal";
   std::string_view failure;
   if (presented.empty()) {
@@ -150,15 +150,17 @@ std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenS
   } else if (const auto id = ParseTokenId(presented)) {
     const MonoTime lookup_start = clock_.Now();
     clock_.SleepFor(config_.inject_latency.lookup);
-    const TokenStore::Lookup found = store_.Use(*id, clock_.Now());
+    // Checked, not yet spent: a stream refused at the cap below leaves the token usable.
+    const TokenStore::Lookup found = store_.Check(*id, clock_.Now());
     metrics_.lookup_duration.Observe(Seconds(clock_.Now() - lookup_start));
     switch (found.result) {
       case TokenStore::LookupResult::kValid:
         principal = found.principal;
         kind = "ephemeral";
+        ephemeral = *id;
         break;
-      case TokenStore::LookupResult::kExpired: failure = "expired"; break;
-      case TokenStore::LookupResult::kReplayed: failure = "replayed"; break;
+      case TokenStore::LookupResult::kExpired:
+      case TokenStore::LookupResult::kReplayed: failure = FailureOf(found.result); break;
       case TokenStore::LookupResult::kUnknown:
         // A principal token may happen to look like a UUID.
         principal = principals_.Authenticate(presented);
@@ -179,7 +181,27 @@ std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenS
                           : std::string("None"),
                 store_.Size());
   }
-  if (!failure.empty()) return RejectStream(failure, presented, source, stream);
+  if (!failure.empty()) return RejectStream(failure, presented, source);
+
+  // Only an authenticated client takes a stream slot, so a flood of bad tokens cannot crowd
+  // out real streams, and every bad token is counted as one whether or not the cap is reached.
+  const std::string stream_id = FormatTokenId(RandomTokenId());
+  auto stream = hub_.TryOpen(stream_id);
+  if (!stream) {
+    metrics_.streams_rejected.Increment();
+    log_->warn("[SSE] stream refused: {} streams open (cap {})", hub_.open(), config_.max_streams);
+    HttpResponse r = JsonError(503, "too_many_streams", "stream capacity reached; retry later");
+    r.headers.emplace_back("Retry-After", "5");
+    return r;
+  }
+  if (ephemeral) {
+    const TokenStore::Lookup spent = store_.Use(*ephemeral, clock_.Now());
+    if (spent.result != TokenStore::LookupResult::kValid) {
+      // Spent by a concurrent request since the check (or expired and purged meanwhile).
+      hub_.Close(stream);
+      return RejectStream(FailureOf(spent.result), presented, source);
+    }
+  }
 
   (std::string_view(kind) == "ephemeral" ? metrics_.connections_ephemeral
                                          : metrics_.connections_principal)
@@ -199,9 +221,7 @@ std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenS
 }
 
 HttpResponse OperatorService::RejectStream(std::string_view reason, std::string_view presented,
-                                           std::string_view source,
-                                           const std::shared_ptr<StreamHub::Stream>& stream) {
-  hub_.Close(stream);
+                                           std::string_view source) {
   metrics_.tokens_invalid.Increment();
   if (reason == "missing") metrics_.failure_missing.Increment();
   if (reason == "malformed") metrics_.failure_malformed.Increment();

@@ -103,4 +103,11 @@ uint64_t StreamHub::open() const {
   return streams_.size();
 }
 
+uint64_t StreamHub::open_among(const std::vector<std::string>& ids) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t n = 0;
+  for (const std::string& id : ids) n += streams_.count(id);
+  return n;
+}
+
 }  // namespace vx11

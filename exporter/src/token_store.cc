@@ -163,7 +163,11 @@ TokenStore::IssueResult TokenStore::Issue(TokenId id, uint32_t principal, MonoTi
   return IssueResult::kFull;
 }
 
-TokenStore::Lookup TokenStore::Use(TokenId id, MonoTime now) {
+TokenStore::Lookup TokenStore::Use(TokenId id, MonoTime now) { return Find(id, now, true); }
+
+TokenStore::Lookup TokenStore::Check(TokenId id, MonoTime now) { return Find(id, now, false); }
+
+TokenStore::Lookup TokenStore::Find(TokenId id, MonoTime now, bool mark_used) {
   Shard& shard = ShardFor(id);
   shard.Prefetch(id);
   std::lock_guard<std::mutex> lock(shard.mu_);
@@ -172,7 +176,7 @@ TokenStore::Lookup TokenStore::Use(TokenId id, MonoTime now) {
   if (slot->expires <= Ticks(now)) return {LookupResult::kExpired, slot->principal};
   if (options_.single_use) {
     if (slot->used) return {LookupResult::kReplayed, slot->principal};
-    slot->used = true;
+    if (mark_used) slot->used = true;
   }
   return {LookupResult::kValid, slot->principal};
 }

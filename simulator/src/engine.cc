@@ -177,8 +177,8 @@ class Engine {
     return std::chrono::duration_cast<Millis>(clock_.Now() - start_);
   }
 
-  // Virtual time: returns once every request is answered or waiting on the clock and the
-  // server's open streams match ours. Real time: just runs what is due.
+  // Virtual time: returns once every request is answered or waiting on the clock and every
+  // stream we hung up is closed on the server. Real time: just runs what is due.
   void Settle() {
     if (manual_ == nullptr) {
       RunDueSteps();
@@ -191,22 +191,26 @@ class Engine {
       RunDueSteps();
       load_.Pump(0);
       const bool busy = !steps_.empty() && steps_.top().at < tick_end_;
-      // Requests queued for a connection wait for those on the wire, which may all be asleep
-      // in an injected delay: then only time moving on lets the queue drain.
-      if (!busy && load_.in_flight() - load_.queued_requests() == manual_->Sleepers()) {
-        // Streams still establishing hold a slot on the server but are not open for us yet.
-        const uint64_t expected = load_.open_streams() + load_.streams_in_flight();
-        if (service_->OpenStreams() == expected) {
+      // What is queued waits for what is on the wire, which may all be asleep in an injected
+      // delay: then only time moving on lets the queue drain.
+      if (!busy && load_.in_flight() - load_.queued() == manual_->Sleepers()) {
+        // Every stream we hung up must have been noticed by the server, and the server may
+        // hold no stream we do not count as open or on its way (a safety net for a stream
+        // whose id we never learnt). A stream on its way may not hold a slot yet: the
+        // service takes one only once the client is authenticated.
+        const uint64_t ours = load_.open_streams() + load_.streams_in_flight();
+        auto settled = [&] {
+          return service_->OpenStreamsAmong(hung_up_) == 0 && service_->OpenStreams() <= ours;
+        };
+        if (settled()) {
           hung_up_.clear();
           return;
         }
         // A hung-up stream is noticed by its next failing write: make writes happen on the
         // streams we hung up (all, if we lost track), then give the stream threads a moment
         // (no sockets of ours will stir meanwhile).
-        service_->ProbeStreams(hung_up_);
-        for (int i = 0; i < 2000 && service_->OpenStreams() != expected; ++i) {
-          std::this_thread::yield();
-        }
+        service_->ProbeStreams(service_->OpenStreams() > ours ? std::vector<std::string>{} : hung_up_);
+        for (int i = 0; i < 2000 && !settled(); ++i) std::this_thread::yield();
         continue;
       }
       // What we wait for is often a server thread reaching its injected sleep, which no
@@ -217,7 +221,7 @@ class Engine {
       }
       idle_spins = 0;
       load_.Pump(1);
-      if (++waits > 200000) {
+      if (++waits > 30000) {  // 30 s and more of waiting: something is stuck
         error_ = "the service did not settle at " + vx11::FormatDuration(now_) + " (in flight " +
                  std::to_string(load_.in_flight()) + ", sleeping " +
                  std::to_string(manual_->Sleepers()) + ", streams " +
@@ -300,15 +304,22 @@ class Engine {
                        if (!ready) return;
                        const std::string server_id = ServerStreamId(o.body);
                        if (hold.count() == 0) {
-                         hung_up_.push_back(server_id);
+                         HungUp(server_id);
                        } else {
                          Schedule(now_ + hold, [this, id, server_id] {
                            load_.CloseStream(id);
-                           hung_up_.push_back(server_id);
+                           HungUp(server_id);
                          });
                        }
                        if (after_ready) after_ready();
                      });
+  }
+
+  // Notes a stream we hung up. In virtual time the server is asked at once to write to it,
+  // so that its thread notices and is free again before the next connection needs one.
+  void HungUp(const std::string& server_id) {
+    hung_up_.push_back(server_id);
+    if (service_ != nullptr && !server_id.empty()) service_->ProbeStreams({server_id});
   }
 
   // The stream_id of a ready event ("" if absent).
@@ -423,7 +434,12 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
     vx11::OperatorService service(ServiceConfigFor(scenario, principal), clock,
                                   ServiceLogger(clock, options));
     vx11::OperatorServer server(service, clock,
-                                {.run_maintenance = false, .extra_threads = options.max_parallel + 16});
+                                {.run_maintenance = false,
+                                 // Requests and stream opens on the wire (HttpLoad bounds
+                                 // each by max_parallel), and room for health and scrapes:
+                                 // civetweb never has to queue a connection, which in virtual
+                                 // time could wait for ever on a thread asleep on the clock.
+                                 .extra_threads = 2 * options.max_parallel + 16});
     Engine engine(scenario, options, clock, &clock, &service, server.url(), principal);
     return engine.Run();
   } catch (const std::exception& e) {

@@ -97,7 +97,7 @@ HttpLoad::HttpLoad(std::string base_url, int max_parallel)
 HttpLoad::~HttpLoad() {
   CURLM* multi = static_cast<CURLM*>(multi_);
   for (auto& [id, t] : streams_) {
-    curl_multi_remove_handle(multi, t->easy);
+    if (t->started) curl_multi_remove_handle(multi, t->easy);
     curl_easy_cleanup(t->easy);
     curl_slist_free_all(t->headers);
     delete t;
@@ -171,8 +171,9 @@ HttpLoad::Transfer* HttpLoad::NewTransfer(const std::string& method, const std::
   return t;
 }
 
-int HttpLoad::queued_requests() const {
-  return requests_ ? requests_->queued() : static_cast<int>(queued_.size());
+int HttpLoad::queued() const {
+  return (requests_ ? requests_->queued() : static_cast<int>(queued_.size())) +
+         static_cast<int>(queued_streams_.size());
 }
 
 void HttpLoad::Request(const std::string& method, const std::string& path,
@@ -205,8 +206,18 @@ uint64_t HttpLoad::OpenStream(const std::string& path, const std::string& bearer
   streams_[t->stream_id] = t;
   ++in_flight_;
   ++streams_in_flight_;
-  Start(t);
+  queued_streams_.push_back(t);
+  StartQueuedStreams();
   return t->stream_id;
+}
+
+void HttpLoad::StartQueuedStreams() {
+  while (!queued_streams_.empty() && stream_attempts_ < max_parallel_) {
+    Transfer* t = queued_streams_.front();
+    queued_streams_.pop_front();
+    ++stream_attempts_;
+    Start(t);
+  }
 }
 
 void HttpLoad::Start(Transfer* t) {
@@ -225,13 +236,19 @@ void HttpLoad::CloseStream(uint64_t stream) {
   } else {
     --in_flight_;
     --streams_in_flight_;
+    if (t->started) {
+      --stream_attempts_;
+    } else {
+      queued_streams_.erase(std::find(queued_streams_.begin(), queued_streams_.end(), t));
+    }
   }
-  curl_multi_remove_handle(static_cast<CURLM*>(multi_), t->easy);
+  if (t->started) curl_multi_remove_handle(static_cast<CURLM*>(multi_), t->easy);
   // The transfer was cut short, so curl will not reuse its connection: the server sees the
   // hang-up at its next write.
   curl_easy_cleanup(t->easy);
   t->easy = nullptr;
   Release(t);
+  StartQueuedStreams();
 }
 
 void HttpLoad::Release(Transfer* t) {
@@ -275,6 +292,8 @@ void HttpLoad::Finish(Transfer* t, int curl_code) {
   }
   --in_flight_;
   --streams_in_flight_;
+  --stream_attempts_;
+  StartQueuedStreams();
   t->outcome.status = status;
   if (curl_code != CURLE_OK) t->outcome.error = curl_easy_strerror(static_cast<CURLcode>(curl_code));
   StreamOpened opened = std::move(t->opened);
@@ -319,6 +338,7 @@ void HttpLoad::Pump(int timeout_ms) {
   for (Transfer* t : ready) {
     --in_flight_;
     --streams_in_flight_;
+    --stream_attempts_;
     if (!t->close_after_ready) ++open_streams_;
     ready_calls.push_back({std::move(t->opened), {t->stream_id, t->outcome}});
   }
@@ -336,6 +356,7 @@ void HttpLoad::Pump(int timeout_ms) {
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
     finished.push_back({t, msg->data.result, t->is_stream ? t->stream_id : 0});
   }
+  StartQueuedStreams();
   for (auto& [opened, args] : ready_calls) opened(args.first, args.second, true);
   for (const Done& d : finished) {
     // A callback above may have closed this stream already (CloseStream frees it).

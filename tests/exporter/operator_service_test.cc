@@ -156,6 +156,35 @@ TEST_F(OperatorServiceTest, InjectedIssueLatencyIsObservedOnTheManualClock) {
 
 // The whole /metrics text after a fixed sequence of requests on the manual clock. Regenerate
 // with VX11_UPDATE_GOLDEN=1 after an intended change, and review the diff.
+TEST_F(OperatorServiceTest, AtTheStreamCapBadTokensAreCountedAndGoodOnesKept) {
+  config_.max_streams = 1;
+  HttpRequest held{.method = "GET", .path = std::string(kStreamPath), .query = "token=" + kPrincipal};
+  auto first = Service().OpenStream(held);
+  ASSERT_TRUE(std::holds_alternative<OperatorService::OpenedStream>(first));
+
+  // A bad token is a bad token, cap or no cap: 401, counted as invalid.
+  const auto bad = Open("0b8f7a52-3c1e-4d6a-9f20-5e7c1a2b3d4e");
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(bad));
+  EXPECT_EQ(std::get<HttpResponse>(bad).status, 401);
+  // A good single-use token is refused for want of room, and not spent.
+  const std::string token = Issue();
+  const auto full = Open(token);
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(full));
+  EXPECT_EQ(std::get<HttpResponse>(full).status, 503);
+
+  const std::string text = Service().Handle({.method = "GET", .path = "/metrics"}).body;
+  EXPECT_NE(text.find("vx11_operator_ephemeral_tokens_invalid_total{service=\"operator-backend\"} 1\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("vx11_operator_sse_streams_rejected_total{service=\"operator-backend\"} 1\n"),
+            std::string::npos) << text;
+
+  Service().CloseStream(std::get<OperatorService::OpenedStream>(first).stream);
+  EXPECT_TRUE(std::holds_alternative<OperatorService::OpenedStream>(Open(token)));  // the retry
+  const auto again = Open(token);
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(again));
+  EXPECT_EQ(std::get<HttpResponse>(again).status, 401);  // and now it is spent
+}
+
 TEST_F(OperatorServiceTest, MetricsMatchGoldenFile) {
   const std::string a = Issue();
   const std::string b = Issue();

@@ -120,6 +120,27 @@ TEST(EngineTest, RequestsBeyondTheConnectionPoolWaitForTheSleepingOnes) {
   EXPECT_DOUBLE_EQ(At(r, seconds(15), "vx11_operator_ephemeral_token_issue_duration_seconds_sum"), 4.5);
 }
 
+TEST(EngineTest, ABadTokenFloodWithSlowLookupsNeitherStallsNorCrowdsOutStreams) {
+  // 40 bad tokens a tick, each asleep 2 ms in the lookup, with only 4 stream opens on the wire
+  // at once and a cap of 5 streams: the opens queue, time moves on, every bad token is a 401
+  // counted as invalid, and the good streams fill the cap.
+  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kInvalid, .rate_per_second = 40,
+                                   .end = seconds(5)},
+                                  {.behaviour = Behaviour::kEphemeral, .rate_per_second = 2,
+                                   .end = seconds(5), .hold = seconds(60)}});
+  s.service.max_streams = 5;
+  s.service.inject_lookup = milliseconds(2);
+  RunOptions options;
+  options.max_parallel = 4;
+  const RunResult r = MustRun(s, options);
+  EXPECT_EQ(r.behaviours.at("invalid").statuses.at("stream").at(401), 200u);
+  EXPECT_EQ(r.behaviours.at("ephemeral").statuses.at("stream").at(200), 5u);
+  EXPECT_EQ(r.behaviours.at("ephemeral").statuses.at("stream").at(503), 5u);
+  EXPECT_EQ(At(r, seconds(15), "vx11_operator_ephemeral_tokens_invalid_total"), 200);
+  EXPECT_EQ(At(r, seconds(15), "vx11_operator_sse_streams_open"), 5);
+  EXPECT_TRUE(r.violations.empty());
+}
+
 TEST(EngineTest, BadBehavioursCountAsInvalidAndFallbackAsPrincipal) {
   const RunResult r = MustRun(Make(seconds(90), {
       {.behaviour = Behaviour::kInvalid, .rate_per_second = 1, .end = seconds(10)},

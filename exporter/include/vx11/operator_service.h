@@ -62,6 +62,10 @@ class OperatorService {
   void Shutdown(Duration grace = std::chrono::seconds(1));
 
   uint64_t OpenStreams() const { return hub_.open(); }
+  // How many of the streams named in `stream_ids` (ready-event ids) are still open.
+  uint64_t OpenStreamsAmong(const std::vector<std::string>& stream_ids) const {
+    return hub_.open_among(stream_ids);
+  }
   const ServiceConfig& config() const { return config_; }
   ServiceMetrics& metrics() { return metrics_; }
 
@@ -71,7 +75,7 @@ class OperatorService {
   HttpResponse Health();
   HttpResponse Metrics();
   HttpResponse RejectStream(std::string_view reason, std::string_view presented,
-                            std::string_view source, const std::shared_ptr<StreamHub::Stream>&);
+                            std::string_view source);
   // Logs, once, the expiries `snapshot` shows beyond those already logged.
   void LogExpiries(const TokenStore::Snapshot& snapshot);
   double Seconds(Duration d) const;

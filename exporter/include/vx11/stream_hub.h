@@ -59,6 +59,8 @@ class StreamHub {
   void Shutdown(std::string_view final_bytes);
 
   uint64_t open() const;
+  // How many of the streams named in `ids` are still open.
+  uint64_t open_among(const std::vector<std::string>& ids) const;
 
   // Blocks until every stream has been closed or `timeout` of `clock` time has passed; true
   // if none is left. Used after Shutdown() so final events are written before the transport

@@ -60,6 +60,9 @@ class TokenStore {
 
   // Validates `id` at `now` and, for a valid single-use token, marks it used.
   Lookup Use(TokenId id, MonoTime now);
+  // What Use() would answer, without marking anything: lets a caller refuse a valid token
+  // (e.g. at the stream cap) without spending it.
+  Lookup Check(TokenId id, MonoTime now);
 
   // Removes every token expired at `now` and returns the counts after removal.
   Snapshot Purge(MonoTime now);
@@ -74,6 +77,7 @@ class TokenStore {
   static constexpr size_t kShards = 64;
 
   Shard& ShardFor(TokenId id);
+  Lookup Find(TokenId id, MonoTime now, bool mark_used);
 
   const Options options_;
   std::vector<std::unique_ptr<Shard>> shards_;

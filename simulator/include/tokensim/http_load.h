@@ -3,9 +3,10 @@
 // thread. Streams use libcurl's multi interface (measured on this kind of machine: one thread
 // holds 1000 streams). Requests to an http:// URL go over tokensim's own KeepAliveClient, which
 // costs the thread about a third of what a libcurl transfer does (keepalive_client.h); https://
-// requests use libcurl. At most `max_parallel` requests are on the wire at once, the rest
-// queue, so keep-alive connections stay few and the server's worker threads are not exhausted.
-// Streams are never queued: the service caps them itself.
+// requests use libcurl. At most `max_parallel` requests, and as many stream opens not yet
+// answered, are on the wire at once; the rest queue in order. So a server sized for
+// 2 × max_parallel connections beyond its stream cap never has to queue one (civetweb serves a
+// connection per thread). Open streams are not counted: the service caps them itself.
 //
 // Callbacks run inside Pump() on the calling thread and may start or close transfers.
 // Not thread-safe: use from one thread.
@@ -52,8 +53,8 @@ class HttpLoad {
 
   // Requests not yet answered (queued included) plus streams neither ready nor refused.
   int in_flight() const { return in_flight_; }
-  // Of those, requests waiting for a connection: the server has not seen them.
-  int queued_requests() const;
+  // Of those, the requests and stream opens waiting for their turn: not sent yet.
+  int queued() const;
   int streams_in_flight() const { return streams_in_flight_; }
   // Streams that are ready and not closed by either side.
   int open_streams() const { return open_streams_; }
@@ -68,6 +69,7 @@ class HttpLoad {
   Transfer* NewTransfer(const std::string& method, const std::string& path,
                         const std::string& bearer);
   void Start(Transfer* t);
+  void StartQueuedStreams();
   void Finish(Transfer* t, int curl_code);
   void Release(Transfer* t);
 
@@ -84,6 +86,8 @@ class HttpLoad {
   uint64_t closed_by_server_ = 0;
   uint64_t next_stream_id_ = 1;
   std::deque<Transfer*> queued_;
+  std::deque<Transfer*> queued_streams_;  // stream opens waiting for an attempt slot
+  int stream_attempts_ = 0;               // stream opens sent and not yet answered
   std::unordered_map<uint64_t, Transfer*> streams_;
   std::vector<Transfer*> ready_now_;  // streams that became ready during the last perform
   std::vector<void*> idle_handles_;   // CURL* easy handles for reuse
