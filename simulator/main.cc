@@ -72,8 +72,8 @@ void AddCommon(CLI::App* cmd, CommonFlags& f) {
   cmd->add_option("--promtool", f.promtool, "promtool binary (default: promtool on PATH)");
   cmd->add_option("--tick", f.tick, "Virtual-time granularity, a duration (default 1s)");
   cmd->add_option("--parallel", f.parallel,
-                  "Requests on the wire at once, each on its own keep-alive connection; streams "
-                  "are not counted (default 32)")
+                  "Requests on the wire at once, each on its own keep-alive connection, and as many "
+                  "stream opens awaiting their answer; open streams are not counted (default 32)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--service-log", f.service_log,
                   "Write the in-process service's log to this file (default: discarded)");
