@@ -29,6 +29,18 @@ TEST_F(TokenStoreTest, IssuedTokenIsValidOnceThenReplayed) {
   EXPECT_EQ(store.Use(id, At(2s)).result, LR::kReplayed);
 }
 
+TEST_F(TokenStoreTest, CheckAnswersLikeUseWithoutSpending) {
+  TokenStore store({.ttl = 60s});
+  const TokenId id = RandomTokenId();
+  store.Issue(id, 3, At(0s));
+  EXPECT_EQ(store.Check(id, At(1s)).result, LR::kValid);
+  EXPECT_EQ(store.Check(id, At(1s)).principal, 3u);
+  EXPECT_EQ(store.Use(id, At(1s)).result, LR::kValid);  // not spent by the checks
+  EXPECT_EQ(store.Check(id, At(2s)).result, LR::kReplayed);
+  EXPECT_EQ(store.Check(id, At(60s)).result, LR::kExpired);
+  EXPECT_EQ(store.Check(RandomTokenId(), At(2s)).result, LR::kUnknown);
+}
+
 TEST_F(TokenStoreTest, MultiUseWhenSingleUseIsOff) {
   TokenStore store({.ttl = 60s, .single_use = false});
   const TokenId id = RandomTokenId();
