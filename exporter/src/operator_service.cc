@@ -102,10 +102,14 @@ HttpResponse OperatorService::IssueToken(const HttpRequest& req) {
                ShortToken(presented), req.remote);
     return Unauthorized("a principal token is required: Authorization: Bearer <token>");
   }
-  clock_.SleepFor(config_.inject_latency.issue);
   const TokenId id = RandomTokenId();
-  const MonoTime now = clock_.Now();
-  if (store_.Issue(id, *principal, now) == TokenStore::IssueResult::kFull) {
+  const WallTime wall = clock_.WallNow();  // the token's created_at: its TTL runs from here
+  const TokenStore::IssueResult issued = store_.Issue(id, *principal, clock_.Now());
+  // Injected latency comes after the decision, as in OpenStream: in virtual time, requests
+  // racing for the last room under the cap are then decided in the order they arrived, not in
+  // the order their threads wake.
+  clock_.SleepFor(config_.inject_latency.issue);
+  if (issued == TokenStore::IssueResult::kFull) {
     metrics_.tokens_rejected_cache_full.Increment();
     log_->warn("ephemeral_token request refused: token cache full ({} active tokens, cap {})",
                store_.Size(), config_.max_active_tokens);
@@ -115,7 +119,6 @@ HttpResponse OperatorService::IssueToken(const HttpRequest& req) {
     return r;
   }
   const std::string token = FormatTokenId(id);
-  const WallTime wall = clock_.WallNow();
   const std::string expires_at = FormatRfc3339(wall + config_.token_ttl);
   if (log_->should_log(spdlog::level::info)) {
     log_->info("ephemeral_token issued: token={} principal={} created_at={} expires_at={}",
@@ -145,14 +148,13 @@ std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenS
   std::optional<TokenId> ephemeral;  // the token to spend once a stream slot is ours
   const char* kind = "principal";
   std::string_view failure;
+  std::optional<MonoTime> lookup_start;  // set when the token went through the cache
   if (presented.empty()) {
     failure = "missing";
   } else if (const auto id = ParseTokenId(presented)) {
-    const MonoTime lookup_start = clock_.Now();
-    clock_.SleepFor(config_.inject_latency.lookup);
+    lookup_start = clock_.Now();
     // Checked, not yet spent: a stream refused at the cap below leaves the token usable.
     const TokenStore::Lookup found = store_.Check(*id, clock_.Now());
-    metrics_.lookup_duration.Observe(Seconds(clock_.Now() - lookup_start));
     switch (found.result) {
       case TokenStore::LookupResult::kValid:
         principal = found.principal;
@@ -181,26 +183,38 @@ std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenS
                           : std::string("None"),
                 store_.Size());
   }
-  if (!failure.empty()) return RejectStream(failure, presented, source);
 
   // Only an authenticated client takes a stream slot, so a flood of bad tokens cannot crowd
   // out real streams, and every bad token is counted as one whether or not the cap is reached.
-  const std::string stream_id = FormatTokenId(RandomTokenId());
-  auto stream = hub_.TryOpen(stream_id);
+  // A single-use token is spent only once the slot is its own.
+  std::string stream_id;
+  std::shared_ptr<StreamHub::Stream> stream;
+  if (failure.empty()) {
+    stream_id = FormatTokenId(RandomTokenId());
+    stream = hub_.TryOpen(stream_id);
+    if (stream && ephemeral) {
+      const TokenStore::Lookup spent = store_.Use(*ephemeral, clock_.Now());
+      if (spent.result != TokenStore::LookupResult::kValid) {
+        // Spent by a concurrent request since the check (or expired and purged meanwhile).
+        hub_.Close(stream);
+        stream = nullptr;
+        failure = FailureOf(spent.result);
+      }
+    }
+  }
+  // Injected lookup latency comes after every decision above: in virtual time, requests racing
+  // for the last slot are then decided in the order they arrived, not the order threads wake.
+  if (lookup_start) {
+    clock_.SleepFor(config_.inject_latency.lookup);
+    metrics_.lookup_duration.Observe(Seconds(clock_.Now() - *lookup_start));
+  }
+  if (!failure.empty()) return RejectStream(failure, presented, source);
   if (!stream) {
     metrics_.streams_rejected.Increment();
     log_->warn("[SSE] stream refused: {} streams open (cap {})", hub_.open(), config_.max_streams);
     HttpResponse r = JsonError(503, "too_many_streams", "stream capacity reached; retry later");
     r.headers.emplace_back("Retry-After", "5");
     return r;
-  }
-  if (ephemeral) {
-    const TokenStore::Lookup spent = store_.Use(*ephemeral, clock_.Now());
-    if (spent.result != TokenStore::LookupResult::kValid) {
-      // Spent by a concurrent request since the check (or expired and purged meanwhile).
-      hub_.Close(stream);
-      return RejectStream(FailureOf(spent.result), presented, source);
-    }
   }
 
   (std::string_view(kind) == "ephemeral" ? metrics_.connections_ephemeral

@@ -5,6 +5,7 @@
 #include <spdlog/sinks/null_sink.h>
 
 #include <cctype>
+#include <deque>
 #include <memory>
 #include <queue>
 #include <random>
@@ -204,7 +205,13 @@ class Engine {
         };
         if (settled()) {
           hung_up_.clear();
-          return;
+          if (gated_.empty()) return;
+          // Near a cap, sends go out one at a time, each once the last is answered or asleep:
+          // which request gets the last slot is then the scenario's order, not the scheduler's.
+          auto send = std::move(gated_.front());
+          gated_.pop_front();
+          send();
+          continue;
         }
         // A hung-up stream is noticed by its next failing write: make writes happen on the
         // streams we hung up (all, if we lost track), then give the stream threads a moment
@@ -279,11 +286,35 @@ class Engine {
     }
   }
 
+  // In virtual time, whether a send might contend for the last room under a cap: then it
+  // waits in gated_ (as does everything after it, to keep the order).
+  bool MustGate(bool stream) const {
+    if (manual_ == nullptr) return false;
+    if (!gated_.empty()) return true;
+    const vx11::ServiceConfig& c = service_->config();
+    // Counted generously: the server's own count includes hung-up streams it has not noticed
+    // yet, and every open on its way may take a slot.
+    if (stream) {
+      return service_->OpenStreams() + static_cast<uint64_t>(load_.streams_in_flight()) + 1 > c.max_streams;
+    }
+    return service_->CachedTokens() + static_cast<uint64_t>(issues_in_flight_) + 1 > c.max_active_tokens;
+  }
+
   // POSTs for a token; on 200 passes it to `then` (if any).
   void IssueThen(const TrafficSource& src, std::function<void(const std::string&)> then) {
     ++result_.requests;
+    if (MustGate(false)) {
+      gated_.push_back([this, &src, then = std::move(then)]() mutable { SendIssue(src, std::move(then)); });
+      return;
+    }
+    SendIssue(src, std::move(then));
+  }
+
+  void SendIssue(const TrafficSource& src, std::function<void(const std::string&)> then) {
+    ++issues_in_flight_;
     load_.Request("POST", std::string(vx11::kTokenPath), principal_,
                   [this, &src, then = std::move(then)](const HttpOutcome& o) {
+                    --issues_in_flight_;
                     Count(src, "token", o.status);
                     if (o.status != 200 || !then) return;
                     const auto body = nlohmann::json::parse(o.body, nullptr, false);
@@ -297,6 +328,17 @@ class Engine {
   void OpenStream(const TrafficSource& src, const std::string& step, const std::string& query,
                   const std::string& bearer, Millis hold, std::function<void()> after_ready) {
     ++result_.requests;
+    if (MustGate(true)) {
+      gated_.push_back([this, &src, step, query, bearer, hold, after_ready = std::move(after_ready)]() mutable {
+        SendStream(src, step, query, bearer, hold, std::move(after_ready));
+      });
+      return;
+    }
+    SendStream(src, step, query, bearer, hold, std::move(after_ready));
+  }
+
+  void SendStream(const TrafficSource& src, const std::string& step, const std::string& query,
+                  const std::string& bearer, Millis hold, std::function<void()> after_ready) {
     load_.OpenStream(std::string(vx11::kStreamPath) + query, bearer, hold.count() == 0,
                      [this, &src, step, hold, after_ready = std::move(after_ready)](
                          uint64_t id, const HttpOutcome& o, bool ready) {
@@ -388,6 +430,8 @@ class Engine {
   std::priority_queue<Step, std::vector<Step>, std::greater<Step>> steps_;
   uint64_t next_seq_ = 0;
   std::vector<std::string> hung_up_;  // server ids of streams we hung up, not yet settled
+  std::deque<std::function<void()>> gated_;  // sends held back near a cap, in order
+  int issues_in_flight_ = 0;
   RunResult result_;
   std::string error_;
 };

@@ -62,6 +62,8 @@ class OperatorService {
   void Shutdown(Duration grace = std::chrono::seconds(1));
 
   uint64_t OpenStreams() const { return hub_.open(); }
+  // Tokens in the cache (unexpired, or expired and not yet purged).
+  uint64_t CachedTokens() const { return store_.Size(); }
   // How many of the streams named in `stream_ids` (ready-event ids) are still open.
   uint64_t OpenStreamsAmong(const std::vector<std::string>& stream_ids) const {
     return hub_.open_among(stream_ids);
