@@ -8,8 +8,9 @@
 // the service is quiescent — every request answered or blocked on the clock (injected
 // latency), every hung-up stream noticed by the server. Time then jumps to the next tick or
 // to the next injected-latency deadline, whichever is first, so a 150 ms injected delay is
-// measured as exactly 150 ms. That makes a run deterministic: the same scenario and seed give
-// the same scrapes, byte for byte, in seconds of wall time.
+// measured as exactly 150 ms. Near a cap, requests that could contend for its last room go
+// out one at a time. That makes a run deterministic: the same scenario and seed give the same
+// scrapes, byte for byte, in seconds of wall time.
 //
 // With a target URL the scenario runs in real time against a running operator-backend.
 
@@ -29,7 +30,7 @@ struct RunOptions {
   std::string target_url;       // empty: the in-process service on virtual time
   std::string principal_token;  // --target only: a principal the target accepts
   Millis tick{1000};            // virtual-time granularity (--target: 100 ms)
-  int max_parallel = 32;        // concurrent requests (streams are not limited)
+  int max_parallel = 32;        // requests on the wire at once, and stream opens (not open streams)
   std::string service_log;      // in-process service's log file; empty discards it
   std::string service_log_level = "INFO";
   // Progress lines (used in --target mode, where a run takes its real duration).
