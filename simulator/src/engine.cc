@@ -4,6 +4,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/null_sink.h>
 
+#include <atomic>
 #include <cctype>
 #include <deque>
 #include <memory>
@@ -446,6 +447,41 @@ std::shared_ptr<spdlog::logger> ServiceLogger(const vx11::Clock& clock, const Ru
                           std::make_shared<spdlog::sinks::basic_file_sink_mt>(opts.service_log, true));
 }
 
+// Once a run is over, handlers may still be asleep in an injected delay on the virtual clock,
+// and the server's shutdown waits for them (and for its streams) on that clock, which nothing
+// else moves: from Start() until destroyed, this moves it to each sleeper's deadline in turn.
+// Nothing is recorded any more, so the timing no longer matters.
+class ShutdownWaker {
+ public:
+  explicit ShutdownWaker(vx11::ManualClock& clock) : clock_(clock) {}
+  ~ShutdownWaker() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  ShutdownWaker(const ShutdownWaker&) = delete;
+  ShutdownWaker& operator=(const ShutdownWaker&) = delete;
+
+  void Start() {
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        const vx11::MonoTime next = clock_.NextDeadline();
+        if (next != vx11::MonoTime::max()) {
+          clock_.AdvanceTo(next);
+        } else {
+          // Also wakes the shutdown's own wait, so its grace period can run out.
+          clock_.Advance(std::chrono::milliseconds(100));
+          std::this_thread::yield();
+        }
+      }
+    });
+  }
+
+ private:
+  vx11::ManualClock& clock_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 }  // namespace
 
 
@@ -477,6 +513,8 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
     vx11::ManualClock clock{vx11::WallTime{std::chrono::milliseconds(kVirtualEpochMs)}};
     vx11::OperatorService service(ServiceConfigFor(scenario, principal), clock,
                                   ServiceLogger(clock, options));
+    // Declared before the server, so it outlives the server's shutdown (see ShutdownWaker).
+    ShutdownWaker waker(clock);
     vx11::OperatorServer server(service, clock,
                                 {.run_maintenance = false,
                                  // Requests and stream opens on the wire (HttpLoad bounds
@@ -484,8 +522,13 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
                                  // civetweb never has to queue a connection, which in virtual
                                  // time could wait for ever on a thread asleep on the clock.
                                  .extra_threads = 2 * options.max_parallel + 16});
-    Engine engine(scenario, options, clock, &clock, &service, server.url(), principal);
-    return engine.Run();
+    std::variant<RunResult, ScenarioRunError> result = ScenarioRunError{"not run"};
+    {
+      Engine engine(scenario, options, clock, &clock, &service, server.url(), principal);
+      result = engine.Run();
+    }
+    waker.Start();
+    return result;
   } catch (const std::exception& e) {
     return ScenarioRunError{std::string("cannot start the service: ") + e.what()};
   }

@@ -172,6 +172,16 @@ TEST(EngineTest, ABadTokenFloodWithSlowLookupsNeitherStallsNorCrowdsOutStreams) 
   EXPECT_TRUE(r.violations.empty());
 }
 
+TEST(EngineTest, ARunEndsWhileHandlersAreStillAsleepInAnInjectedDelay) {
+  // Every stream takes 30 s to establish, longer than the run: at the end the service's
+  // handlers are asleep on the virtual clock, and shutting it down must not wait for ever.
+  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kPrincipal, .rate_per_second = 1}});
+  s.service.inject_establish = seconds(30);
+  const RunResult r = MustRun(s);
+  EXPECT_EQ(At(r, seconds(15), "vx11_operator_sse_connections_principal_total"), 15);
+  EXPECT_EQ(r.behaviours.at("principal").statuses.count("stream"), 0u);  // none got ready
+}
+
 TEST(EngineTest, BadBehavioursCountAsInvalidAndFallbackAsPrincipal) {
   const RunResult r = MustRun(Make(seconds(90), {
       {.behaviour = Behaviour::kInvalid, .rate_per_second = 1, .end = seconds(10)},
