@@ -376,16 +376,9 @@ class Engine {
 
   void Scrape(Millis t) {
     ++result_.requests;
-    bool done = false;
-    HttpOutcome outcome;
-    load_.Request("GET", "/metrics", "", [&](const HttpOutcome& o) {
-      outcome = o;
-      done = true;
-    });
-    while (!done) load_.Pump(5);
+    const HttpOutcome outcome = load_.Fetch("/metrics");
     if (outcome.status != 200) {
-      error_ = "scrape at " + vx11::FormatDuration(t) + " failed: " +
-               (outcome.error.empty() ? "HTTP " + std::to_string(outcome.status) : outcome.error);
+      error_ = "scrape at " + vx11::FormatDuration(t) + " failed: " + outcome.Problem();
       return;
     }
     ParseResult parsed = ParseExposition(outcome.body);

@@ -196,6 +196,17 @@ void HttpLoad::Request(const std::string& method, const std::string& path,
   }
 }
 
+HttpOutcome HttpLoad::Fetch(const std::string& path) {
+  bool done = false;
+  HttpOutcome outcome;
+  Request("GET", path, "", [&](const HttpOutcome& o) {
+    outcome = o;
+    done = true;
+  });
+  while (!done) Pump(5);
+  return outcome;
+}
+
 uint64_t HttpLoad::OpenStream(const std::string& path, const std::string& bearer,
                               bool close_after_ready, StreamOpened opened) {
   Transfer* t = NewTransfer("GET", path, bearer);

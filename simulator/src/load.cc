@@ -142,17 +142,8 @@ class LoadRun {
   }
 
   std::variant<std::vector<Sample>, LoadRunError> ScrapeCounters() {
-    bool done = false;
-    HttpOutcome outcome;
-    load_.Request("GET", "/metrics", "", [&](const HttpOutcome& o) {
-      outcome = o;
-      done = true;
-    });
-    while (!done) load_.Pump(10);
-    if (outcome.status != 200) {
-      return LoadRunError{"cannot scrape /metrics: " +
-                       (outcome.error.empty() ? "HTTP " + std::to_string(outcome.status) : outcome.error)};
-    }
+    const HttpOutcome outcome = load_.Fetch("/metrics");
+    if (outcome.status != 200) return LoadRunError{"cannot scrape /metrics: " + outcome.Problem()};
     auto parsed = ParseExposition(outcome.body);
     if (auto* e = std::get_if<ParseError>(&parsed)) return LoadRunError{"bad /metrics: " + e->ToString()};
     return std::get<Exposition>(std::move(parsed)).samples;

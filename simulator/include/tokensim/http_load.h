@@ -40,6 +40,10 @@ class HttpLoad {
   void Request(const std::string& method, const std::string& path, const std::string& bearer,
                RequestDone done);
 
+  // GETs `path` and pumps until the answer is in (other transfers move along meanwhile).
+  // Must not be called from a callback.
+  HttpOutcome Fetch(const std::string& path);
+
   // Opens an event stream. With `close_after_ready` the client hangs up as soon as the ready
   // event has arrived, as a page that only checks connectivity would.
   uint64_t OpenStream(const std::string& path, const std::string& bearer, bool close_after_ready,
