@@ -10,6 +10,12 @@ packages=(
   libssl-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev jq
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   prometheus curl wrk iproute2 hyperfine
+  # The event-driven transport (Boost.Beast on Boost.Asio, header-only).
+  libboost1.81-dev
+  # libFuzzer and the sanitizer runtimes for tests/fuzz and scripts/sanitize.sh.
+  clang-14 libclang-rt-14-dev
+  # Routing checks (amtool), the live Prometheus/Alertmanager test, the nginx reference.
+  prometheus-alertmanager nginx-light
 )
 
 # The EventSource end-to-end test runs a standard client under Node.js. A Node.js that bundles
