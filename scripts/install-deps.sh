@@ -14,8 +14,9 @@ packages=(
   libboost1.81-dev
   # libFuzzer and the sanitizer runtimes for tests/fuzz and scripts/sanitize.sh.
   clang-14 libclang-rt-14-dev
-  # Routing checks (amtool), the live Prometheus/Alertmanager test, the nginx reference.
-  prometheus-alertmanager nginx-light
+  # Routing checks (amtool), the live Prometheus/Alertmanager test, the nginx reference; python3
+  # and its yaml module read the rule files (check_routes.sh) and write the live test's configs.
+  prometheus-alertmanager nginx-light python3 python3-yaml
 )
 
 # The EventSource end-to-end test runs a standard client under Node.js. A Node.js that bundles
