@@ -1,5 +1,8 @@
 #include "strict_yaml.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -81,6 +84,41 @@ MaybeError ExpectPlainScalar(const Field& f, std::string_view what) {
                        Quote(f.node.Scalar()) + " (remove the quotes)");
 }
 
+// Where each of the first documents of `text` starts, read as events without building nodes.
+// yaml-cpp 0.7 (Debian 12) answers some malformed streams, a "," at the top level for one, with
+// an endless series of empty documents that consume no input (jbeder/yaml-cpp#1040, fixed
+// after 0.8.0), and YAML::LoadAll then loops, allocating, until memory runs out. So reading
+// stops at the third document, which is enough to tell one document, several, and two that
+// start at the same place (no progress). Throws what yaml-cpp's parser throws.
+std::vector<YAML::Mark> DocumentStarts(std::string_view text) {
+  class Recorder : public YAML::EventHandler {
+   public:
+    explicit Recorder(std::vector<YAML::Mark>* starts) : starts_(starts) {}
+    void OnDocumentStart(const YAML::Mark& mark) override { starts_->push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+
+   private:
+    std::vector<YAML::Mark>* starts_;
+  };
+  std::vector<YAML::Mark> starts;
+  std::istringstream stream{std::string(text)};
+  YAML::Parser parser(stream);
+  Recorder recorder(&starts);
+  while (starts.size() < 3 && parser.HandleNextDocument(recorder)) {
+  }
+  return starts;
+}
+
 }  // namespace
 
 Where Where::Child(std::string_view key, int child_line) const {
@@ -126,9 +164,11 @@ std::variant<std::string, LoadError> ReadWholeFile(const std::string& path) {
 }
 
 std::variant<YAML::Node, LoadError> ParseDocument(std::string_view text, const std::string& file) {
-  std::vector<YAML::Node> documents;
+  std::vector<YAML::Mark> starts;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    starts = DocumentStarts(text);
+    if (starts.size() == 1) document = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     std::string message = "YAML syntax error: " + e.msg;
@@ -141,12 +181,18 @@ std::variant<YAML::Node, LoadError> ParseDocument(std::string_view text, const s
     }
     return LoadError{file, line, "", std::move(message)};
   }
-  if (documents.empty()) return YAML::Node();
-  if (documents.size() > 1) {
-    return LoadError{file, LineOf(documents[1], 0), "",
+  for (size_t i = 1; i < starts.size(); ++i) {
+    if (starts[i].pos != starts[i - 1].pos) continue;
+    const auto pos = static_cast<size_t>(starts[i].pos);
+    const std::string found = pos < text.size() ? Quote(text.substr(pos, 1)) : "the end";
+    return LoadError{file, starts[i].line + 1, "", "YAML syntax error: unexpected " + found};
+  }
+  if (starts.empty()) return YAML::Node();
+  if (starts.size() > 1) {
+    return LoadError{file, starts[1].line + 1, "",
                      "more than one YAML document (\"---\"); put one per file"};
   }
-  return documents.front();
+  return document;
 }
 
 std::variant<StrictMap, LoadError> StrictMap::Open(

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -259,6 +260,33 @@ TEST_F(ScenarioLoaderTest, EmptyFileIsAnError) {
 TEST_F(ScenarioLoaderTest, SecondYamlDocumentIsAnError) {
   const LoadError e = Fail("name: a\nduration: 5m\n---\nname: b\nduration: 5m\n");
   EXPECT_THAT(e.message, HasSubstr("more than one YAML document"));
+}
+
+TEST_F(ScenarioLoaderTest, SecondYamlDocumentErrorPointsAtItsMarker) {
+  EXPECT_EQ(Fail("name: a\nduration: 5m\n---\nname: b\nduration: 5m\n").line, 3);
+}
+
+// yaml-cpp 0.7 reads a top-level "," as an endless series of empty documents, and LoadAll
+// loops, allocating, until memory runs out (found by tests/fuzz/scenario_fuzz). The load runs
+// in a child process under an alarm, so that a regression fails within seconds instead of
+// filling the machine's memory.
+TEST_F(ScenarioLoaderTest, TopLevelCommaIsASyntaxErrorNotAHang) {
+  const std::pair<std::string_view, int> cases[] = {
+      {",", 1}, {",name: a", 1}, {"name: a\nduration: 5m\n,\n", 3}};
+  for (const auto& [text, line] : cases) {
+    EXPECT_EXIT(
+        {
+          alarm(5);
+          const auto result = LoadScenarioText(text, "scenarios/attack.yaml", catalog_);
+          const auto* error = std::get_if<LoadError>(&result);
+          std::exit(error != nullptr && error->line == line &&
+                            error->message.starts_with("YAML syntax error: ")
+                        ? 0
+                        : 1);
+        },
+        ::testing::ExitedWithCode(0), "")
+        << text;
+  }
 }
 
 TEST_F(ScenarioLoaderTest, TopLevelListIsAnError) {
