@@ -1,6 +1,8 @@
 // operator-backend: builds the object graph (clock, logger, service, server) from the command
 // line and serves until SIGTERM or SIGINT.
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -40,6 +42,13 @@ int main(int argc, char** argv) {
                 << std::flush;
     }
     config.principals.push_back({"operator", vx11::Sha256Of(token)});
+  }
+
+  // A stream or an idle connection costs a descriptor, not a thread: allow as many as the
+  // hard limit lets this process have.
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
 
   // Block the stop signals in every thread; main waits for them with sigwait.

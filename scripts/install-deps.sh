@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake git ca-certificates
-  prometheus-cpp-dev civetweb libcivetweb-dev
+  prometheus-cpp-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libssl-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev jq
   googletest libgtest-dev libgmock-dev libbenchmark-dev

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "vx11/duration.h"
 
@@ -63,6 +64,12 @@ uint64_t CountField(const YAML::Node& node, const std::string& key, uint64_t min
   return value;
 }
 
+std::chrono::milliseconds PositiveDuration(const YAML::Node& node, const std::string& key) {
+  const auto d = DurationField(node, key);
+  if (d.count() == 0) throw Problem{LineOf(node), key, "must be > 0"};
+  return d;
+}
+
 bool BoolField(const YAML::Node& node, const std::string& key) {
   const std::string text = Scalar(node, key);
   if (text == "true") return true;
@@ -74,7 +81,8 @@ void ReadConfig(const YAML::Node& root, ServiceConfig& c) {
   if (root.IsNull()) return;  // an empty file changes nothing
   CheckKeys(root, "", {"web", "token", "sse", "log", "principals", "fault_injection"});
   if (const auto web = root["web"]) {
-    CheckKeys(web, "web", {"listen_address", "telemetry_path", "max_body_bytes"});
+    CheckKeys(web, "web", {"listen_address", "telemetry_path", "max_body_bytes", "idle_timeout",
+                           "request_timeout", "threads"});
     if (web["listen_address"]) c.listen_address = Scalar(web["listen_address"], "web.listen_address");
     if (web["telemetry_path"]) {
       c.telemetry_path = Scalar(web["telemetry_path"], "web.telemetry_path");
@@ -84,6 +92,15 @@ void ReadConfig(const YAML::Node& root, ServiceConfig& c) {
     }
     if (web["max_body_bytes"]) {
       c.max_body_bytes = CountField(web["max_body_bytes"], "web.max_body_bytes", 1);
+    }
+    if (web["idle_timeout"]) c.idle_timeout = PositiveDuration(web["idle_timeout"], "web.idle_timeout");
+    if (web["request_timeout"]) {
+      c.request_timeout = PositiveDuration(web["request_timeout"], "web.request_timeout");
+    }
+    if (web["threads"]) {
+      const uint64_t threads = CountField(web["threads"], "web.threads", 0);
+      if (threads > 64) throw Problem{LineOf(web["threads"]), "web.threads", "at most 64"};
+      c.io_threads = static_cast<int>(threads);
     }
   }
   if (const auto token = root["token"]) {
@@ -96,7 +113,7 @@ void ReadConfig(const YAML::Node& root, ServiceConfig& c) {
     if (token["max_active"]) c.max_active_tokens = CountField(token["max_active"], "token.max_active", 1);
   }
   if (const auto sse = root["sse"]) {
-    CheckKeys(sse, "sse", {"heartbeat_interval", "retry", "max_streams"});
+    CheckKeys(sse, "sse", {"heartbeat_interval", "retry", "max_streams", "max_queued_bytes"});
     if (sse["heartbeat_interval"]) {
       c.heartbeat_interval = DurationField(sse["heartbeat_interval"], "sse.heartbeat_interval");
       if (c.heartbeat_interval.count() == 0) {
@@ -105,6 +122,9 @@ void ReadConfig(const YAML::Node& root, ServiceConfig& c) {
     }
     if (sse["retry"]) c.stream_retry = DurationField(sse["retry"], "sse.retry");
     if (sse["max_streams"]) c.max_streams = CountField(sse["max_streams"], "sse.max_streams", 1);
+    if (sse["max_queued_bytes"]) {
+      c.max_queued_bytes = CountField(sse["max_queued_bytes"], "sse.max_queued_bytes", 1024);
+    }
   }
   if (const auto log = root["log"]) {
     CheckKeys(log, "log", {"level"});
@@ -211,8 +231,8 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, const char* log_
       "operator-backend"};
   app.set_version_flag("--version", "operator-backend " + result.config.version);
 
-  std::string config_file, listen, telemetry, ttl, heartbeat, level;
-  std::optional<uint64_t> max_active, max_streams;
+  std::string config_file, listen, telemetry, ttl, heartbeat, level, idle, request_timeout;
+  std::optional<uint64_t> max_active, max_streams, max_queued, max_body, threads;
   std::optional<bool> single_use;
   app.add_option("--config.file", config_file, "YAML configuration file (flags override it)");
   app.add_option("--web.listen-address", listen, "Address to listen on, host:port or :port (default :8011)");
@@ -222,6 +242,11 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, const char* log_
   app.add_option("--token.single-use", single_use, "Reject a second use of a token as replayed (default true)");
   app.add_option("--sse.heartbeat-interval", heartbeat, "Interval of stream heartbeat comments (default 15s)");
   app.add_option("--sse.max-streams", max_streams, "Cap on open streams; beyond it 503 (default 1000)");
+  app.add_option("--sse.max-queued-bytes", max_queued, "Bytes queued for one stream before it is closed as a slow consumer (default 1048576, at least 1024)");
+  app.add_option("--web.max-body-bytes", max_body, "Largest request body; beyond it 413 (default 65536)");
+  app.add_option("--web.idle-timeout", idle, "Close a connection idle this long between requests (default 60s)");
+  app.add_option("--web.request-timeout", request_timeout, "Time to receive a whole request, and to send an answer (default 10s)");
+  app.add_option("--web.threads", threads, "Event-loop threads; 0 = one per core, at most 4 (default 0)");
   app.add_option("--log.level", level, "DEBUG, INFO, WARNING or ERROR (default INFO, or $VX11_OPERATOR_LOG_LEVEL)");
 
   try {
@@ -272,6 +297,26 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, const char* log_
   if (max_streams) {
     if (*max_streams == 0) return fail("--sse.max-streams: must be at least 1");
     result.config.max_streams = *max_streams;
+  }
+  if (max_queued) {
+    if (*max_queued < 1024) return fail("--sse.max-queued-bytes: must be at least 1024");
+    result.config.max_queued_bytes = *max_queued;
+  }
+  if (max_body) {
+    if (*max_body == 0) return fail("--web.max-body-bytes: must be at least 1");
+    result.config.max_body_bytes = *max_body;
+  }
+  if (threads) {
+    if (*threads > 64) return fail("--web.threads: at most 64");
+    result.config.io_threads = static_cast<int>(*threads);
+  }
+  for (auto [flag, text, field] : {std::tuple{"--web.idle-timeout", &idle, &result.config.idle_timeout},
+                                   std::tuple{"--web.request-timeout", &request_timeout,
+                                              &result.config.request_timeout}}) {
+    if (text->empty()) continue;
+    auto d = ParseDuration(*text, &error);
+    if (!d || d->count() == 0) return fail(std::string(flag) + ": " + (d ? "must be > 0" : error));
+    *field = *d;
   }
   if (single_use) result.config.single_use_tokens = *single_use;
   if (!level.empty()) {

@@ -60,24 +60,11 @@ std::string BearerToken(std::string_view authorization) {
 HttpResponse JsonError(int status, std::string_view error, std::string_view detail) {
   HttpResponse r;
   r.status = status;
-  r.body = nlohmann::json{{"error", error}, {"detail", detail}}.dump();
+  // `detail` may quote a request (a path of arbitrary bytes): bytes that are not UTF-8 become
+  // U+FFFD rather than an exception that would end the request's thread.
+  r.body = nlohmann::json{{"error", error}, {"detail", detail}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
-}
-
-const char* StatusText(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 202: return "Accepted";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
-  }
 }
 
 }  // namespace vx11

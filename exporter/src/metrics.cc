@@ -71,6 +71,11 @@ ServiceMetrics::ServiceMetrics(const std::string& version, TokenStore& store)
                      "Token requests refused with 503, by reason.", {{"reason", "cache_full"}})),
       streams_rejected(NewCounter(registry_, "vx11_operator_sse_streams_rejected_total",
                                   "SSE streams refused with 503 because the stream cap was reached.")),
+      streams_dropped_slow(NewCounter(
+          registry_, "vx11_operator_sse_streams_dropped_total",
+          "SSE streams the service closed, by reason (slow_consumer: the client read too slowly "
+          "and its queue reached sse.max_queued_bytes).",
+          {{"reason", "slow_consumer"}})),
       events_published(NewCounter(registry_, "vx11_operator_sse_events_published_total",
                                   "Events published to SSE streams.")),
       streams_open(prometheus::BuildGauge()

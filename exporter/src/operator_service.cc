@@ -12,6 +12,12 @@ namespace {
 
 using nlohmann::json;
 
+// Every JSON answer goes through here: bytes that are not UTF-8 (a principal's name from a
+// config file, anything quoted from a request) become U+FFFD instead of an exception.
+std::string Dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 HttpResponse MethodNotAllowed(std::string_view allow) {
   HttpResponse r = JsonError(405, "method_not_allowed", "allowed: " + std::string(allow));
   r.headers.emplace_back("Allow", std::string(allow));
@@ -60,7 +66,15 @@ OperatorService::OperatorService(const ServiceConfig& config, Clock& clock,
               .single_use = config.single_use_tokens,
               .max_active = config.max_active_tokens}),
       metrics_(config.version, store_),
-      hub_(config.max_streams),
+      hub_({.max_streams = config.max_streams,
+            .max_queued_bytes = config.max_queued_bytes,
+            .on_dropped =
+                [this](const std::string& id) {
+                  metrics_.streams_dropped_slow.Increment();
+                  log_->warn("[SSE] stream {} closed: slow consumer (more than {} bytes "
+                             "queued, sse.max_queued_bytes)",
+                             ShortToken(id), config_.max_queued_bytes);
+                }}),
       next_heartbeat_(clock.Now() + config.heartbeat_interval) {
   if (config.principals.empty()) {
     throw std::invalid_argument("OperatorService needs at least one principal");
@@ -126,10 +140,9 @@ HttpResponse OperatorService::IssueToken(const HttpRequest& req) {
   }
   metrics_.issue_duration.Observe(Seconds(clock_.Now() - start));
   HttpResponse r;
-  r.body = json{{"token", token},
-                {"expires_in", TtlJson(config_.token_ttl)},
-                {"expires_at", expires_at}}
-               .dump();
+  r.body = Dump(json{{"token", token},
+                     {"expires_in", TtlJson(config_.token_ttl)},
+                     {"expires_at", expires_at}});
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }
@@ -224,10 +237,9 @@ std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenS
   const std::string name = principals_.Name(*principal);
   OpenedStream opened{stream,
                       "retry: " + std::to_string(config_.stream_retry.count()) + "\n\n" +
-                          FormatSseEvent("ready", json{{"stream_id", stream_id},
-                                                       {"auth", kind},
-                                                       {"principal", name}}
-                                                      .dump())};
+                          FormatSseEvent("ready", Dump(json{{"stream_id", stream_id},
+                                                            {"auth", kind},
+                                                            {"principal", name}}))};
   metrics_.establish_duration.Observe(Seconds(clock_.Now() - start));
   log_->debug("[SSE] stream {} opened: auth={} principal={} source={}", ShortToken(stream_id),
               kind, name, source);
@@ -268,11 +280,11 @@ HttpResponse OperatorService::Publish(const HttpRequest& req) {
     event = body["event"].get<std::string>();
   }
   uint64_t delivered = 0;
-  const uint64_t id = hub_.Broadcast(event, body.dump(), &delivered);
+  const uint64_t id = hub_.Broadcast(event, Dump(body), &delivered);
   metrics_.events_published.Increment();
   HttpResponse r;
   r.status = 202;
-  r.body = json{{"id", id}, {"event", event}, {"streams", delivered}}.dump();
+  r.body = Dump(json{{"id", id}, {"event", event}, {"streams", delivered}});
   return r;
 }
 
@@ -280,12 +292,11 @@ HttpResponse OperatorService::Health() {
   const TokenStore::Snapshot snap = store_.Purge(clock_.Now());
   LogExpiries(snap);
   HttpResponse r;
-  r.body = json{{"status", "ok"},
-                {"service", "operator_backend"},
-                {"version", config_.version},
-                {"timestamp", FormatRfc3339(clock_.WallNow())},
-                {"ephemeral_token_cache_size", snap.active}}
-               .dump();
+  r.body = Dump(json{{"status", "ok"},
+                     {"service", "operator_backend"},
+                     {"version", config_.version},
+                     {"timestamp", FormatRfc3339(clock_.WallNow())},
+                     {"ephemeral_token_cache_size", snap.active}});
   return r;
 }
 

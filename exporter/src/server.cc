@@ -1,252 +1,391 @@
 #include "vx11/server.h"
 
-#include <arpa/inet.h>
-#include <civetweb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
 
-
+#include <algorithm>
+#include <charconv>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <unordered_set>
 #include <vector>
+
+#include "http_framing.h"
 
 namespace vx11 {
 namespace {
 
-// Requests larger than this are answered 413 but still drained, so the connection stays
-// usable; beyond it we stop reading and let the connection go.
-constexpr int64_t kMaxDrainBytes = 8 * 1024 * 1024;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+namespace framing = http_framing;
 
-std::string CivetPorts(const std::string& address) {
-  // Prometheus-style ":8011" means every interface, which civetweb spells "8011".
-  if (!address.empty() && address[0] == ':') return address.substr(1);
-  return address;
-}
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-bool WriteAll(mg_connection* conn, const std::string& bytes) {
-  return mg_write(conn, bytes.data(), bytes.size()) == static_cast<int>(bytes.size());
-}
-
-// The whole response in one buffer and one mg_write: civetweb's header helpers send one
-// packet per header line, which with Nagle costs tens of milliseconds per response.
-std::string Serialize(const HttpResponse& r, bool close) {
-  std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + StatusText(r.status) + "\r\n";
-  out += "Content-Type: " + r.content_type + "\r\n";
-  out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
-  for (const auto& [name, value] : r.headers) out += name + ": " + value + "\r\n";
-  if (close) out += "Connection: close\r\n";
-  out += "\r\n";
-  out += r.body;
-  return out;
-}
-
-// civetweb's listener polls with a 2 s timeout and notices mg_stop() only when its poll
-// returns, so stopping would take up to 2 s. A connection to our own port ends the poll at
-// once. Each attempt waits, without timers, for the server to close the connection; Stop()
-// unblocks an attempt the stopped server will never answer (one left in its queue).
-class ListenerWaker {
- public:
-  explicit ListenerWaker(int port) : thread_([this, port] { Run(port); }) {}
-
-  // Call once mg_stop() has returned.
-  void Stop() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-      if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);
-    }
-    thread_.join();
+// ":8011" (every interface), "127.0.0.1:0", "localhost:8011", "[::1]:8011".
+tcp::endpoint ResolveListenAddress(asio::io_context& ctx, const std::string& address) {
+  const auto fail = [&](const std::string& why) {
+    return std::runtime_error("cannot listen on \"" + address + "\": " + why);
+  };
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos) throw fail("expected host:port or :port");
+  std::string host = address.substr(0, colon);
+  const std::string port_text = address.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535 ||
+      port_text.empty()) {
+    throw fail("the port must be a number from 0 to 65535");
   }
-
- private:
-  void Run(int port) {
-    for (int attempt = 0; attempt < 50; ++attempt) {
-      int fd;
-      {
-        // fd_ is closed only under mu_, so Stop() never shuts down a reused descriptor.
-        std::lock_guard<std::mutex> lock(mu_);
-        if (done_) return;
-        fd = fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) return;
-      }
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_port = htons(static_cast<uint16_t>(port));
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-      if (connected) {
-        shutdown(fd, SHUT_WR);
-        char buf[256];
-        while (read(fd, buf, sizeof(buf)) > 0) {
-        }
-      }
-      std::lock_guard<std::mutex> lock(mu_);
-      close(fd_);
-      fd_ = -1;
-      if (!connected) return;  // the listener is closed: nothing left to wake
-    }
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
   }
-
-  std::mutex mu_;
-  bool done_ = false;  // guarded by mu_
-  int fd_ = -1;        // guarded by mu_
-  std::thread thread_;  // last: starts once the members it uses exist
-};
+  if (host.empty()) return tcp::endpoint(tcp::v4(), static_cast<uint16_t>(port));
+  boost::system::error_code rec;
+  tcp::resolver resolver(ctx);
+  const auto results = resolver.resolve(host, port_text, tcp::resolver::numeric_service, rec);
+  if (rec || results.empty()) throw fail("cannot resolve \"" + host + "\"");
+  return results.begin()->endpoint();
+}
 
 }  // namespace
 
 class OperatorServer::Impl {
  public:
-  Impl(OperatorService& service, Clock& clock, Options options)
-      : service_(service), clock_(clock) {
-    mg_init_library(0);
-    const ServiceConfig& config = service.config();
-    const std::string ports = CivetPorts(config.listen_address);
-    const std::string threads = std::to_string(config.max_streams + options.extra_threads);
-    const char* civet_options[] = {"listening_ports", ports.c_str(),
-                                   "num_threads", threads.c_str(),
-                                   "listen_backlog", "1024",
-                                   "tcp_nodelay", "1",
-                                   "enable_keep_alive", "yes",
-                                   "keep_alive_timeout_ms", "5000",
-                                   "request_timeout_ms", "30000",
-                                   // civetweb would answer CORS preflights itself with "*" while
-                                   // the service's responses carry no CORS headers; clients
-                                   // reach the service same-origin (through the gateway), so
-                                   // preflights get the service's own 405 instead.
-                                   "access_control_allow_origin", "",
-                                   nullptr};
-    mg_callbacks callbacks{};
-    callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // silence
-    ctx_ = mg_start(&callbacks, this, civet_options);
-    if (ctx_ == nullptr) {
-      mg_exit_library();
-      throw std::runtime_error("cannot listen on \"" + config.listen_address +
-                               "\" (address in use or invalid?)");
-    }
-    mg_set_request_handler(ctx_, "/", &Impl::HandleRequest, this);
-    // The service authenticates requests itself. Without an authorization handler civetweb
-    // looks for a .htpasswd file on every request (a failing stat of "/.htpasswd").
-    mg_set_auth_handler(ctx_, "/", [](mg_connection*, void*) { return 1; }, nullptr);
-    mg_server_port bound[4];
-    const int n = mg_get_server_ports(ctx_, 4, bound);
-    port_ = n > 0 ? bound[0].port : 0;
-    if (options.run_maintenance) maintenance_ = std::thread([this] { MaintenanceLoop(); });
-  }
-
-  ~Impl() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (maintenance_.joinable()) maintenance_.join();
-    service_.Shutdown();  // streams write their final event and return their workers
-    ListenerWaker waker(port_);
-    mg_stop(ctx_);
-    waker.Stop();
-    mg_exit_library();
-  }
+  Impl(OperatorService& service, Clock& clock, Options options);
+  ~Impl();
 
   int port() const { return port_; }
 
  private:
-  static int HandleRequest(mg_connection* conn, void* self) {
-    return static_cast<Impl*>(self)->Handle(conn);
-  }
+  class Session;
 
-  int Handle(mg_connection* conn) {
-    const mg_request_info* info = mg_get_request_info(conn);
-    HttpRequest req;
-    req.method = info->request_method ? info->request_method : "";
-    req.path = info->local_uri ? info->local_uri : "";
-    req.query = info->query_string ? info->query_string : "";
-    req.remote = info->remote_addr;
-    if (const char* auth = mg_get_header(conn, "Authorization")) req.authorization = auth;
+  // One event loop, run by one thread: a connection lives on one loop for its whole life, so
+  // its handlers never run concurrently and need no strand.
+  struct Loop {
+    std::unordered_set<Session*> sessions;  // touched only on this loop's thread
+    asio::io_context ctx{1};                // after `sessions`: destroyed first
+  };
 
-    const uint64_t max_body = service_.config().max_body_bytes;
-    if (!ReadBody(conn, info->content_length, max_body, &req.body)) {
-      HttpResponse r = JsonError(413, "payload_too_large",
-                                 "request body over " + std::to_string(max_body) + " bytes");
-      mg_disable_connection_keep_alive(conn);
-      WriteAll(conn, Serialize(r, true));
-      return 413;
+  static std::vector<std::unique_ptr<Loop>> MakeLoops(int threads) {
+    if (threads <= 0) {
+      threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
     }
-
-    if (req.path == kStreamPath && req.method == "GET") return ServeStream(conn, req);
-    const HttpResponse r = service_.Handle(req);
-    WriteAll(conn, Serialize(r, false));
-    return r.status;
+    std::vector<std::unique_ptr<Loop>> loops;
+    for (int i = 0; i < threads; ++i) loops.push_back(std::make_unique<Loop>());
+    return loops;
   }
-
-  // Reads the body into `out`; false if it exceeds `max` (the excess is drained, up to a point).
-  static bool ReadBody(mg_connection* conn, long long declared, uint64_t max, std::string* out) {
-    char buf[4096];
-    bool too_large = declared > 0 && static_cast<uint64_t>(declared) > max;
-    int64_t total = 0;
-    while (total < kMaxDrainBytes) {
-      const int n = mg_read(conn, buf, sizeof(buf));
-      if (n <= 0) break;
-      total += n;
-      if (static_cast<uint64_t>(total) > max) too_large = true;
-      if (!too_large) out->append(buf, static_cast<size_t>(n));
-    }
-    return !too_large;
-  }
-
-  int ServeStream(mg_connection* conn, const HttpRequest& req) {
-    auto result = service_.OpenStream(req);
-    if (auto* refused = std::get_if<HttpResponse>(&result)) {
-      WriteAll(conn, Serialize(*refused, false));
-      return refused->status;
-    }
-    auto& opened = std::get<OperatorService::OpenedStream>(result);
-    // A stream has no length: it ends when the connection does.
-    mg_disable_connection_keep_alive(conn);
-    std::string bytes =
-        "HTTP/1.1 200 OK\r\n"
-        "Content-Type: text/event-stream\r\n"
-        "Cache-Control: no-cache\r\n"
-        "X-Accel-Buffering: no\r\n"
-        "Connection: close\r\n"
-        "\r\n" +
-        opened.initial;
-    // A client that has gone is noticed only when a write fails; heartbeats and probes make
-    // sure writes happen.
-    bool open = WriteAll(conn, bytes);
-    while (open) {
-      const bool more = opened.stream->Next(&bytes);
-      open = WriteAll(conn, bytes) && more;
-    }
-    service_.CloseStream(opened.stream);
-    return 200;
-  }
-
-  void MaintenanceLoop() {
-    const Duration period = std::min<Duration>(std::chrono::seconds(1),
-                                               service_.config().heartbeat_interval);
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stopping_) {
-      clock_.WaitFor(lock, cv_, period);
-      if (stopping_) break;
-      lock.unlock();
-      service_.Maintain();
-      lock.lock();
-    }
-  }
+  asio::awaitable<void> Accept();
+  void MaintenanceLoop();
 
   OperatorService& service_;
   Clock& clock_;
-  mg_context* ctx_ = nullptr;
+  const ServiceConfig& config_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  size_t next_loop_ = 0;
+  tcp::acceptor acceptor_;
   int port_ = 0;
+  // Handlers that may sleep (injected latency) run here, never on a loop.
+  std::unique_ptr<asio::thread_pool> blocking_;
+  std::vector<std::thread> threads_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;  // guarded by mu_
   std::thread maintenance_;
 };
+
+// One connection: requests in turn (keep-alive), or, once a stream opens, the stream until
+// either side ends it.
+class OperatorServer::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Impl& server, Loop& loop, tcp::socket socket)
+      : server_(server), loop_(loop), stream_(std::move(socket)), wake_(loop.ctx) {
+    beast::error_code ec;
+    const auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = peer.address().to_string();
+  }
+
+  ~Session() {
+    loop_.sessions.erase(this);
+    if (sse_) server_.service_.CloseStream(sse_);
+  }
+
+  static asio::awaitable<void> Run(std::shared_ptr<Session> self) {
+    self->loop_.sessions.insert(self.get());
+    co_await self->Serve();
+    self->Close();
+  }
+
+  // On the loop's thread: ends whatever the connection is doing.
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+    hung_up_ = true;
+    wake_.cancel();
+  }
+
+ private:
+  const ServiceConfig& config() const { return server_.config_; }
+
+  asio::awaitable<void> Serve() {
+    for (;;) {
+      if (buffer_.size() == 0) {
+        // Between requests only the idle timeout runs; the request timeout starts with the
+        // first byte, so a slow client cannot hold a connection by trickling bytes.
+        stream_.expires_after(config().idle_timeout);
+        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(2048), kNoThrow);
+        if (ec) co_return;
+        buffer_.commit(n);
+      }
+      stream_.expires_after(config().request_timeout);
+      framing::Parser parser;
+      framing::Configure(parser, config().max_body_bytes);
+      if (auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kNoThrow); ec) {
+        if (Answerable(ec)) co_await Write(framing::ParseError(ec, config().max_body_bytes), 11, false);
+        co_return;
+      }
+      const unsigned version = parser.get().version();
+      if (auto refused = framing::CheckFraming(parser)) {
+        co_await Write(std::move(*refused), version, false);
+        co_return;
+      }
+      if (!parser.is_done()) {
+        if (framing::Expects100Continue(parser)) {
+          http::response<http::empty_body> go_on{http::status::continue_, version};
+          if (auto [ec, n] = co_await http::async_write(stream_, go_on, kNoThrow); ec) co_return;
+        }
+        if (auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kNoThrow); ec) {
+          if (Answerable(ec)) {
+            co_await Write(framing::ParseError(ec, config().max_body_bytes), version, false);
+          }
+          co_return;
+        }
+      }
+      const bool keep_alive = parser.get().keep_alive();
+      const bool head = parser.get().method() == http::verb::head;
+      auto mapped = framing::ToServiceRequest(parser.get(), remote_);
+      if (auto* own = std::get_if<HttpResponse>(&mapped)) {
+        if (!co_await Write(std::move(*own), version, keep_alive, head) || !keep_alive) co_return;
+        continue;
+      }
+      HttpRequest& req = std::get<HttpRequest>(mapped);
+      if (framing::IsStreamRequest(req)) {
+        auto opened = co_await Call([&] { return server_.service_.OpenStream(req); });
+        if (auto* stream = std::get_if<OperatorService::OpenedStream>(&opened)) {
+          co_await ServeStream(std::move(*stream), version);
+          co_return;
+        }
+        if (!co_await Write(std::get<HttpResponse>(std::move(opened)), version, keep_alive) ||
+            !keep_alive) {
+          co_return;
+        }
+        continue;
+      }
+      HttpResponse r = co_await Call([&] { return server_.service_.Handle(req); });
+      if (!co_await Write(std::move(r), version, keep_alive, head) || !keep_alive) co_return;
+    }
+  }
+
+  // Errors a client can still be told about (not a timeout, reset or end of stream).
+  static bool Answerable(const beast::error_code& ec) {
+    return ec != beast::error::timeout && ec != http::error::end_of_stream &&
+           ec != asio::error::eof && ec != asio::error::connection_reset &&
+           ec != asio::error::operation_aborted && ec != http::error::partial_message;
+  }
+
+  // Runs a service call on the blocking pool when the service may sleep in it, inline
+  // otherwise. An exception (a bug) becomes a 500 for this request; the process goes on.
+  template <typename F>
+  asio::awaitable<std::invoke_result_t<F>> Call(F f) {
+    using Result = std::invoke_result_t<F>;
+    auto guarded = [&f]() -> Result {
+      try {
+        return f();
+      } catch (const std::exception& e) {
+        return JsonError(500, "internal_error", e.what());
+      }
+    };
+    if (!server_.blocking_) co_return guarded();
+    co_return co_await asio::co_spawn(
+        *server_.blocking_, [&]() -> asio::awaitable<Result> { co_return guarded(); },
+        asio::use_awaitable);
+  }
+
+  // Writes one answer; false if the connection is gone.
+  asio::awaitable<bool> Write(HttpResponse r, unsigned version, bool keep_alive,
+                              bool head = false) {
+    auto message = framing::ToBeast(std::move(r), version, keep_alive);
+    if (head) message.body().clear();  // Content-Length stays that of the GET answer
+    stream_.expires_after(config().request_timeout);
+    auto [ec, n] = co_await http::async_write(stream_, message, kNoThrow);
+    co_return !ec;
+  }
+
+  asio::awaitable<void> ServeStream(OperatorService::OpenedStream opened, unsigned version) {
+    sse_ = std::move(opened.stream);
+    sse_->SetWaker([weak = weak_from_this(), ex = loop_.ctx.get_executor()] {
+      asio::post(ex, [weak] {
+        if (auto self = weak.lock()) self->Wake();
+      });
+    });
+    stream_.expires_never();
+    buffer_.clear();
+    buffer_.shrink_to_fit();
+    // A read kept pending notices a client that hangs up at once, without waiting for a
+    // write to fail (a closed stream left in CLOSE_WAIT holds its slot and descriptor).
+    asio::co_spawn(loop_.ctx, WatchHangUp(shared_from_this()), asio::detached);
+    std::string batch = framing::StreamHeader(version) + opened.initial;
+    bool more = true;
+    while (!hung_up_) {
+      if (!batch.empty()) {
+        auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(batch), kNoThrow);
+        if (ec) break;
+      }
+      if (!more) break;
+      more = sse_->Take(&batch);
+      if (batch.empty() && more) {
+        if (!wake_pending_) {
+          wake_.expires_at(asio::steady_timer::time_point::max());
+          co_await wake_.async_wait(kNoThrow);
+        }
+        wake_pending_ = false;
+      }
+    }
+    server_.service_.CloseStream(sse_);
+  }
+
+  static asio::awaitable<void> WatchHangUp(std::shared_ptr<Session> self) {
+    char sink[128];
+    for (;;) {
+      auto [ec, n] = co_await self->stream_.async_read_some(asio::buffer(sink), kNoThrow);
+      if (ec) break;
+    }
+    self->Close();
+  }
+
+  void Wake() {
+    // A dropped stream's client is not reading: a write may be stuck on it for good.
+    if (sse_ && sse_->dropped()) return Close();
+    wake_pending_ = true;
+    wake_.cancel();
+  }
+
+  Impl& server_;
+  Loop& loop_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::string remote_;
+  // Stream mode only.
+  std::shared_ptr<StreamHub::Stream> sse_;
+  asio::steady_timer wake_;  // waited on as an event: cancelled to wake the writer
+  bool wake_pending_ = false;
+  bool hung_up_ = false;
+};
+
+OperatorServer::Impl::Impl(OperatorService& service, Clock& clock, Options options)
+    : service_(service),
+      clock_(clock),
+      config_(service.config()),
+      loops_(MakeLoops(config_.io_threads)),
+      acceptor_(loops_[0]->ctx) {
+  const tcp::endpoint endpoint = ResolveListenAddress(loops_[0]->ctx, config_.listen_address);
+  beast::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on \"" + config_.listen_address + "\": " +
+                             ec.message());
+  }
+  port_ = acceptor_.local_endpoint().port();
+  const auto& lat = config_.inject_latency;
+  if (lat.issue.count() > 0 || lat.lookup.count() > 0 || lat.establish.count() > 0) {
+    blocking_ = std::make_unique<asio::thread_pool>(std::max(1, options.extra_threads));
+  }
+  asio::co_spawn(loops_[0]->ctx, Accept(), asio::detached);
+  for (auto& loop : loops_) {
+    work_.push_back(asio::make_work_guard(loop->ctx));
+    threads_.emplace_back([ctx = &loop->ctx] { ctx->run(); });
+  }
+  if (options.run_maintenance) maintenance_ = std::thread([this] { MaintenanceLoop(); });
+}
+
+OperatorServer::Impl::~Impl() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+  service_.Shutdown();  // streams are sent their final event and closed by their sessions
+  asio::post(loops_[0]->ctx, [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  });
+  for (auto& loop : loops_) {
+    asio::post(loop->ctx, [l = loop.get()] {
+      // Close() may release the last reference to a session, which erases it from the set.
+      std::vector<Session*> open(l->sessions.begin(), l->sessions.end());
+      for (Session* s : open) s->Close();
+    });
+  }
+  work_.clear();
+  for (std::thread& t : threads_) t.join();
+  if (blocking_) blocking_->join();
+}
+
+asio::awaitable<void> OperatorServer::Impl::Accept() {
+  asio::steady_timer backoff(loops_[0]->ctx);
+  for (;;) {
+    Loop& loop = *loops_[next_loop_++ % loops_.size()];
+    auto [ec, socket] = co_await acceptor_.async_accept(loop.ctx, kNoThrow);
+    if (!acceptor_.is_open()) co_return;
+    if (ec) {
+      // Out of descriptors (EMFILE) and the like: the pending connection stays in the
+      // backlog, so pause rather than spin on the same error. Real time: it paces a syscall.
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(kNoThrow);
+      continue;
+    }
+    beast::error_code opt;
+    socket.set_option(tcp::no_delay(true), opt);
+    auto session = std::make_shared<Session>(*this, loop, std::move(socket));
+    asio::co_spawn(loop.ctx, Session::Run(std::move(session)), asio::detached);
+  }
+}
+
+void OperatorServer::Impl::MaintenanceLoop() {
+  const Duration period =
+      std::min<Duration>(std::chrono::seconds(1), service_.config().heartbeat_interval);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    clock_.WaitFor(lock, cv_, period);
+    if (stopping_) break;
+    lock.unlock();
+    service_.Maintain();
+    lock.lock();
+  }
+}
 
 OperatorServer::OperatorServer(OperatorService& service, Clock& clock, Options options)
     : impl_(std::make_unique<Impl>(service, clock, options)) {}

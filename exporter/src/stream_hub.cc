@@ -23,30 +23,71 @@ std::string FormatSseEvent(std::string_view event, std::string_view data, uint64
   return out;
 }
 
-bool StreamHub::Stream::Next(std::string* out) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return !outbox_.empty() || closing_; });
+void StreamHub::Stream::SetWaker(std::function<void()> waker) {
+  std::lock_guard<std::mutex> lock(mu_);
+  waker_ = std::move(waker);
+  wake_sent_ = false;
+}
+
+bool StreamHub::Stream::Take(std::string* out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  out->clear();
   out->swap(outbox_);
-  outbox_.clear();
+  in_flight_ = out->size();
+  wake_sent_ = false;
   return !closing_;
 }
 
-void StreamHub::Stream::Push(std::string_view bytes, bool close) {
+bool StreamHub::Stream::Next(std::string* out) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    outbox_.append(bytes);
-    closing_ = closing_ || close;
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !outbox_.empty() || closing_; });
   }
-  cv_.notify_one();
+  return Take(out);
 }
 
-StreamHub::StreamHub(uint64_t max_streams) : max_streams_(max_streams) {}
+bool StreamHub::Stream::dropped() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return dropped_;
+}
+
+bool StreamHub::Stream::Push(std::string_view bytes, bool close) {
+  std::function<void()> wake;
+  bool kept = true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (dropped_) return true;  // counted once, when it overflowed
+    if (outbox_.size() + in_flight_ + bytes.size() > max_queued_) {
+      // Free the queue now rather than when the transport gets round to the close.
+      std::string().swap(outbox_);
+      dropped_ = closing_ = true;
+      kept = false;
+    } else {
+      outbox_.append(bytes);
+      closing_ = closing_ || close;
+    }
+    if (!wake_sent_ && waker_) {
+      wake_sent_ = true;
+      wake = waker_;
+    }
+  }
+  cv_.notify_one();
+  if (wake) wake();
+  return kept;
+}
+
+StreamHub::StreamHub(Options options) : options_(std::move(options)) {}
+
+void StreamHub::PushTo(Stream& s, std::string_view bytes, bool close) {
+  if (!s.Push(bytes, close) && options_.on_dropped) options_.on_dropped(s.id_);
+}
 
 std::shared_ptr<StreamHub::Stream> StreamHub::TryOpen(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (shut_down_ || streams_.size() >= max_streams_) return nullptr;
+  if (shut_down_ || streams_.size() >= options_.max_streams) return nullptr;
   auto stream = std::make_shared<Stream>();
   stream->id_ = id;
+  stream->max_queued_ = options_.max_queued_bytes;
   streams_.emplace(id, stream);
   return stream;
 }
@@ -76,7 +117,7 @@ uint64_t StreamHub::Broadcast(std::string_view event, std::string_view data,
   std::lock_guard<std::mutex> lock(mu_);
   const uint64_t id = next_event_id_++;
   const std::string bytes = FormatSseEvent(event, data, id);
-  for (const auto& [id, s] : streams_) s->Push(bytes, false);
+  for (const auto& [id, s] : streams_) PushTo(*s, bytes, false);
   if (delivered_to != nullptr) *delivered_to = streams_.size();
   return id;
 }
@@ -84,18 +125,18 @@ uint64_t StreamHub::Broadcast(std::string_view event, std::string_view data,
 void StreamHub::Send(std::string_view bytes, const std::vector<std::string>& ids) {
   std::lock_guard<std::mutex> lock(mu_);
   if (ids.empty()) {
-    for (const auto& [id, s] : streams_) s->Push(bytes, false);
+    for (const auto& [id, s] : streams_) PushTo(*s, bytes, false);
     return;
   }
   for (const std::string& id : ids) {
-    if (auto it = streams_.find(id); it != streams_.end()) it->second->Push(bytes, false);
+    if (auto it = streams_.find(id); it != streams_.end()) PushTo(*it->second, bytes, false);
   }
 }
 
 void StreamHub::Shutdown(std::string_view final_bytes) {
   std::lock_guard<std::mutex> lock(mu_);
   shut_down_ = true;
-  for (const auto& [id, s] : streams_) s->Push(final_bytes, true);
+  for (const auto& [id, s] : streams_) PushTo(*s, final_bytes, true);
 }
 
 uint64_t StreamHub::open() const {

@@ -58,10 +58,41 @@ check "mismatch log line" grep -q '\[SSE AUTH\] MISMATCH' "$work/log"
 check "debug auth line" grep -q '\[SSE AUTH\] Header: None, Query: .*Ephemeral cache size: ' "$work/log"
 check "token never logged whole" sh -c "! grep -q '$token' '$work/log' && ! grep -q '$principal' '$work/log'"
 
+# Hostile requests: no crash, no forged log line.
+for path in /%FF /%C0%AF /operator/api/%FF%FE; do
+  check "GET $path is 404" test "$(curl -s -o /dev/null -w '%{http_code}' "$base$path")" = 404
+done
+curl -s -o /dev/null "$base/operator/api/events/stream?token=%0a2099-01-01T00:00:00.000+00:00%20ERROR%20x"
+check "forged log line stays inside its line" sh -c "! grep -q '^2099' '$work/log'"
+check "still serving after hostile input" grep -q '"status":"ok"' <<<"$(curl -s "$base/operator/api/health")"
+
+# SIGTERM ends the process within 2 s also with 100 half-sent requests, idle keep-alive
+# connections and open streams (which get their final event).
+fds=()
+for i in $(seq 100); do
+  exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+  printf 'POST /operator/api/events/sse-token HTTP/1.1\r\nHost: t\r\nContent-Le' >&"$fd"
+  fds+=("$fd")
+done
+for i in $(seq 20); do
+  exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+  printf 'GET /operator/api/health HTTP/1.1\r\nHost: t\r\n\r\n' >&"$fd"
+  fds+=("$fd")
+done
+rm -f "$work/sse2"; mkfifo "$work/sse2"
+curl -sN --max-time 20 "$base/operator/api/events/stream?token=$principal" >"$work/sse2" &
+streamer=$!
+exec {sse}<"$work/sse2"
+while IFS= read -r -t 10 line <&"$sse"; do [ "$line" = "event: ready" ] && break; done
+check "half-sent and idle connections leave health answering" grep -q '"status":"ok"' <<<"$(curl -s --max-time 5 "$base/operator/api/health")"
 kill -TERM "$pid"
 check "SIGTERM exits 0 within 2 s" timeout 2 sh -c "while kill -0 $pid 2>/dev/null; do :; done"
 wait "$pid"; rc=$?
 check "exit status 0" test "$rc" = 0
+check "stream got the shutdown event" grep -q '^event: shutdown' <(timeout 5 cat <&"$sse")
+wait "$streamer" 2>/dev/null
+for fd in "${fds[@]}"; do exec {fd}>&-; done
+exec {sse}<&-
 pid=
 
 # Without any principal configured, a token is generated and shown once.

@@ -135,6 +135,33 @@ TEST(CommandLineTest, FlagsOverrideDefaults) {
   EXPECT_FALSE(cl.config.single_use_tokens);
 }
 
+TEST(CommandLineTest, TransportLimitsFromFlags) {
+  const auto cl = Parse({"--sse.max-queued-bytes=4096", "--web.max-body-bytes=10",
+                         "--web.idle-timeout=5s", "--web.request-timeout=2s", "--web.threads=3"});
+  ASSERT_FALSE(cl.exit_code) << cl.output;
+  EXPECT_EQ(cl.config.max_queued_bytes, 4096u);
+  EXPECT_EQ(cl.config.max_body_bytes, 10u);
+  EXPECT_EQ(cl.config.idle_timeout, 5s);
+  EXPECT_EQ(cl.config.request_timeout, 2s);
+  EXPECT_EQ(cl.config.io_threads, 3);
+  EXPECT_EQ(Parse({"--sse.max-queued-bytes=1023"}).exit_code, 2);
+  EXPECT_EQ(Parse({"--web.request-timeout=0s"}).exit_code, 2);
+  EXPECT_EQ(Parse({"--web.threads=65"}).exit_code, 2);
+}
+
+TEST(ConfigTest, TransportLimitsFromFile) {
+  const ServiceConfig c = MustLoad(
+      "web:\n  idle_timeout: 30s\n  request_timeout: 3s\n  threads: 2\n"
+      "sse:\n  max_queued_bytes: 65536\n");
+  EXPECT_EQ(c.idle_timeout, 30s);
+  EXPECT_EQ(c.request_timeout, 3s);
+  EXPECT_EQ(c.io_threads, 2);
+  EXPECT_EQ(c.max_queued_bytes, 65536u);
+  EXPECT_EQ(ErrorOf("sse:\n  max_queued_bytes: 100\n"),
+            "operator.yml:2: sse.max_queued_bytes: must be at least 1024");
+  EXPECT_EQ(ErrorOf("web:\n  idle_timeout: 0s\n"), "operator.yml:2: web.idle_timeout: must be > 0");
+}
+
 TEST(CommandLineTest, FlagBeatsEnvironmentBeatsFile) {
   const std::string path = ::testing::TempDir() + "/cl_test.yml";
   std::ofstream(path) << "log:\n  level: ERROR\ntoken:\n  ttl: 30s\n";

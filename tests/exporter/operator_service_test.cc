@@ -13,6 +13,8 @@
 
 #include "vx11/logging.h"
 
+#include <nlohmann/json.hpp>
+
 namespace vx11 {
 namespace {
 
@@ -124,6 +126,27 @@ TEST_F(OperatorServiceTest, PrincipalTokenNeverLoggedWhole) {
   EXPECT_EQ(logs_.str().find(kPrincipal), std::string::npos);
   EXPECT_EQ(logs_.str().find("wrong-principal-token"), std::string::npos);
   EXPECT_NE(logs_.str().find("ops-secr..."), std::string::npos);
+}
+
+TEST_F(OperatorServiceTest, PathOfInvalidUtf8GetsJson404) {
+  for (const std::string path : {"/\xff", "/\xc0\xaf", "/operator/api/\xff\xfe"}) {
+    const HttpResponse r = Service().Handle({.method = "GET", .path = path});
+    EXPECT_EQ(r.status, 404);
+    const auto body = nlohmann::json::parse(r.body, nullptr, false);
+    ASSERT_FALSE(body.is_discarded()) << r.body;
+    EXPECT_EQ(body["error"], "not_found");
+  }
+}
+
+TEST_F(OperatorServiceTest, ForgedLineInTokenStaysInsideItsLogLine) {
+  HttpRequest req{.method = "GET", .path = std::string(kStreamPath),
+                  .query = "token=%0a2099-01-01T00:00:00.000+00:00%20ERROR%20x"};
+  Service().OpenStream(req);
+  for (const std::string& line : LogLines()) {
+    EXPECT_EQ(line.rfind("2099", 0), std::string::npos) << line;
+    EXPECT_EQ(line.rfind("2026-01-03T20:00:00.000+00:00 ", 0), 0u) << line;
+  }
+  EXPECT_EQ(Grep(R"(MISMATCH: reason=malformed token=\\n2099-01\.\.\.)").size(), 1u) << logs_.str();
 }
 
 class QuietServiceTest : public OperatorServiceTest {

@@ -29,10 +29,16 @@ struct LatencyInjection {
 };
 
 struct ServiceConfig {
-  // civetweb-style address: "host:port" or ":port" (all interfaces); port 0 picks a free one.
+  // "host:port" or ":port" (all interfaces); port 0 picks a free one.
   std::string listen_address = ":8011";
   std::string telemetry_path = "/metrics";
-  uint64_t max_body_bytes = 64 * 1024;
+  uint64_t max_body_bytes = 64 * 1024;  // a larger declared body is answered 413 at once
+  // A connection with no request under way is closed after idle_timeout; a request must
+  // arrive whole (headers and body) within request_timeout of its first byte, and an answer
+  // be taken by the client within it. Socket timeouts run on real time (see server.h).
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds request_timeout{10000};
+  int io_threads = 0;  // event-loop threads; 0: one per core, at most 4
 
   std::chrono::milliseconds token_ttl{60000};
   bool single_use_tokens = true;
@@ -41,6 +47,10 @@ struct ServiceConfig {
   std::chrono::milliseconds heartbeat_interval{15000};
   std::chrono::milliseconds stream_retry{3000};  // the SSE `retry:` hint sent to clients
   uint64_t max_streams = 1000;
+  // Bytes queued for one stream and not yet taken by its client; a stream that would exceed
+  // it is closed and counted (vx11_operator_sse_streams_dropped_total{reason="slow_consumer"}),
+  // so queued event data never exceeds max_streams x max_queued_bytes.
+  uint64_t max_queued_bytes = 1024 * 1024;
 
   LogLevel log_level = LogLevel::kInfo;
   std::vector<Principal> principals;  // empty: see main(), which supplies one

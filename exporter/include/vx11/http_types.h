@@ -1,6 +1,6 @@
 #pragma once
 // Transport-independent HTTP request and response, so the service's behaviour can be tested
-// without sockets and civetweb stays out of every public header. Plain data.
+// without sockets and the HTTP library stays out of every public header. Plain data.
 
 #include <string>
 #include <string_view>
@@ -35,7 +35,5 @@ std::string BearerToken(std::string_view authorization);
 
 // {"error": error, "detail": detail} with `status`.
 HttpResponse JsonError(int status, std::string_view error, std::string_view detail);
-
-const char* StatusText(int status);
 
 }  // namespace vx11

@@ -56,6 +56,7 @@ class ServiceMetrics {
 
   prometheus::Counter& tokens_rejected_cache_full;  // issuance refused with 503
   prometheus::Counter& streams_rejected;            // stream refused with 503 (stream cap)
+  prometheus::Counter& streams_dropped_slow;        // stream closed: its outbound queue overflowed
   prometheus::Counter& events_published;
   prometheus::Gauge& streams_open;
 

@@ -1,11 +1,22 @@
 #pragma once
-// OperatorServer: puts an OperatorService on HTTP (civetweb). RAII: the constructor binds and
-// starts serving, the destructor closes every stream with a final event and stops. civetweb
-// stays out of this header.
+// OperatorServer: puts an OperatorService on HTTP/1.1. RAII: the constructor binds and starts
+// serving, the destructor sends every stream a final event, closes every connection and
+// stops, within about a second (the service's shutdown grace) whatever the clients do.
 //
-// civetweb serves each connection on its own worker thread, and at its thread limit new
-// requests wait silently; so the server sizes its pool as max_streams plus headroom, and the
-// service refuses streams beyond max_streams with 503 rather than letting them queue.
+// Event-driven (Boost.Beast on Boost.Asio, kept out of this header): a few event-loop threads
+// (config.io_threads) serve every connection, so an open stream or an idle or half-sent
+// connection costs a socket and a little memory, not a thread, and never delays another
+// client. A connection lives on one loop. Requests are framed strictly (RFC 9112): bad framing
+// is answered 400 and the connection closed, a declared body over max_body_bytes 413 at once.
+// Each stream keeps a read pending, so a client that hangs up is noticed at once.
+//
+// Time: the service's clock drives everything the service does (expiry, heartbeats, injected
+// latency). The socket timeouts (idle_timeout, request_timeout) run on real time, because
+// sockets do: they bound what a client can hold, also while a simulation runs virtual time.
+//
+// Handlers run on the event loops, except when the config injects latency: then the service
+// may sleep in a handler (on its clock), and such calls run on a separate pool of
+// Options::extra_threads threads.
 
 #include <memory>
 #include <string>
@@ -21,7 +32,8 @@ class OperatorServer {
     // Periodic purge and heartbeats on the clock. The simulator, which owns virtual time,
     // turns this off and calls OperatorService::Maintain() itself after each advance.
     bool run_maintenance = true;
-    // Worker threads beyond max_streams, for ordinary requests and keep-alive connections.
+    // Threads for handlers that may sleep (used only when the config injects latency): at
+    // most this many requests are in an injected delay at once; the rest wait their turn.
     int extra_threads = 48;
   };
 

@@ -1,0 +1,284 @@
+// The server against hostile bytes on a raw socket: framing (RFC 9112), limits, targets and
+// methods, connections that never finish, and streams that never read. Each answer is
+// checked on the wire, and the server must go on serving afterwards.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/null_sink.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http_client.h"
+#include "vx11/logging.h"
+#include "vx11/server.h"
+
+namespace vx11 {
+namespace {
+
+using testing::HttpClient;
+
+const std::string kPrincipal = "ops-secret-token";
+
+// A plain TCP connection to the server; reads are bounded by a receive timeout so that a
+// server that never answers fails the test instead of hanging it.
+class RawConnection {
+ public:
+  explicit RawConnection(int port, int receive_buffer = 0) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (receive_buffer > 0) {
+      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+    }
+    timeval tv{.tv_sec = 10, .tv_usec = 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  ~RawConnection() { close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return connected_; }
+  bool Send(std::string_view bytes) {
+    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+  }
+  // Everything until the server closes the connection (or the receive timeout).
+  std::string ReadToClose() {
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = recv(fd_, buf, sizeof(buf), 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+    return out;
+  }
+  // Reads until `marker` has arrived (or close/timeout).
+  std::string ReadUntil(std::string_view marker) {
+    std::string out;
+    char buf[4096];
+    while (out.find(marker) == std::string::npos) {
+      const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+ServiceConfig HardeningConfig() {
+  ServiceConfig c;
+  c.listen_address = "127.0.0.1:0";
+  c.principals = {{"ops", Sha256Of(kPrincipal)}};
+  c.max_body_bytes = 128 * 1024;
+  c.max_queued_bytes = 64 * 1024;
+  return c;
+}
+
+struct Fixture {
+  explicit Fixture(ServiceConfig config)
+      : service(config, clock, MakeLogger(clock, LogLevel::kError,
+                                          std::make_shared<spdlog::sinks::null_sink_mt>())),
+        server(service, clock, {.run_maintenance = false}) {}
+  ManualClock clock;
+  OperatorService service;
+  OperatorServer server;
+};
+
+class ServerHardeningTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { fixture_ = new Fixture(HardeningConfig()); }
+  static void TearDownTestSuite() {
+    delete fixture_;
+    fixture_ = nullptr;
+  }
+
+  static int Port() { return fixture_->server.port(); }
+
+  // Sends `request` on a fresh connection and returns all the server wrote before closing.
+  static std::string Exchange(const std::string& request) {
+    RawConnection c(Port());
+    EXPECT_TRUE(c.connected());
+    c.Send(request);
+    return c.ReadToClose();
+  }
+
+  static void ExpectStillServing() {
+    HttpClient client(fixture_->server.url());
+    EXPECT_EQ(client.Get("/operator/api/health").status, 200);
+  }
+
+  static Fixture* fixture_;
+};
+
+Fixture* ServerHardeningTest::fixture_ = nullptr;
+
+TEST_F(ServerHardeningTest, PathsOfInvalidUtf8Get404Json) {
+  for (const std::string path : {"/%FF", "/%C0%AF", "/operator/api/%FF%FE"}) {
+    const std::string answer =
+        Exchange("GET " + path + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    ASSERT_EQ(answer.rfind("HTTP/1.1 404 ", 0), 0u) << answer;
+    const auto body = nlohmann::json::parse(answer.substr(answer.find("\r\n\r\n") + 4), nullptr, false);
+    ASSERT_FALSE(body.is_discarded()) << answer;
+    EXPECT_EQ(body["error"], "not_found");
+  }
+  ExpectStillServing();
+}
+
+TEST_F(ServerHardeningTest, ContentLengthWithTransferEncodingIs400AndSmuggledRequestUnanswered) {
+  for (const std::string headers : {"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+                                    "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"}) {
+    const std::string answer = Exchange(
+        "POST /operator/api/health HTTP/1.1\r\nHost: t\r\n" + headers +
+        "\r\n0\r\n\r\nGET /operator/api/health HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400 ", 0), 0u) << answer;
+    EXPECT_EQ(Count(answer, "HTTP/1.1 "), 1u) << answer;
+  }
+  ExpectStillServing();
+}
+
+TEST_F(ServerHardeningTest, DifferentContentLengthsAre400) {
+  const std::string answer = Exchange(
+      "POST /operator/api/health HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 3\r\n"
+      "\r\nabc");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400 ", 0), 0u) << answer;
+}
+
+TEST_F(ServerHardeningTest, TransferEncodingNotEndingInChunkedIs400) {
+  for (const std::string te : {"gzip", "chunked, gzip", "identity"}) {
+    const std::string answer = Exchange(
+        "POST /operator/api/health HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + te +
+        "\r\n\r\nGET /operator/api/health HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400 ", 0), 0u) << te << ": " << answer;
+    EXPECT_EQ(Count(answer, "HTTP/1.1 "), 1u) << answer;
+  }
+}
+
+TEST_F(ServerHardeningTest, ChunkedBodyIsAccepted) {
+  const std::string answer = Exchange(
+      "POST /operator/api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + kPrincipal +
+      "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+      "7\r\n{\"a\":1}\r\n0\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 202 ", 0), 0u) << answer;
+}
+
+TEST_F(ServerHardeningTest, DeclaredBodyOverTheLimitIs413BeforeTheBodyIsSent) {
+  RawConnection c(Port());
+  // Only the head: the answer must come without the server waiting for the body.
+  c.Send("POST /operator/api/events HTTP/1.1\r\nHost: t\r\nContent-Length: 999999999\r\n\r\n");
+  const std::string answer = c.ReadToClose();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413 ", 0), 0u) << answer;
+  EXPECT_NE(answer.find("payload_too_large"), std::string::npos);
+}
+
+TEST_F(ServerHardeningTest, Expect100ContinueIsHonoured) {
+  RawConnection c(Port());
+  c.Send("POST /operator/api/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + kPrincipal +
+         "\r\nContent-Length: 7\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(c.ReadUntil("\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");
+  c.Send("{\"a\":1}");
+  EXPECT_EQ(c.ReadToClose().rfind("HTTP/1.1 202 ", 0), 0u);
+}
+
+TEST_F(ServerHardeningTest, TraceAndConnectAre501WithAllow) {
+  for (const std::string line : {"TRACE / HTTP/1.1", "TRACE /operator/api/health HTTP/1.1",
+                                 "CONNECT t:443 HTTP/1.1"}) {
+    const std::string answer = Exchange(line + "\r\nHost: t\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 501 ", 0), 0u) << answer;
+    EXPECT_NE(answer.find("Allow: GET, POST\r\n"), std::string::npos) << answer;
+  }
+}
+
+TEST_F(ServerHardeningTest, AbsoluteFormTargetIsServed) {
+  const std::string answer = Exchange(
+      "GET http://t/operator/api/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200 ", 0), 0u) << answer;
+  EXPECT_NE(answer.find("\"status\":\"ok\""), std::string::npos);
+}
+
+TEST_F(ServerHardeningTest, OptionsStarGetsAllow) {
+  const std::string answer = Exchange("OPTIONS * HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 204 ", 0), 0u) << answer;
+  EXPECT_NE(answer.find("Allow: GET, POST\r\n"), std::string::npos) << answer;
+}
+
+TEST_F(ServerHardeningTest, MissingHostIs400) {
+  EXPECT_EQ(Exchange("GET /operator/api/health HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 400 ", 0), 0u);
+  // HTTP/1.0 needs no Host.
+  EXPECT_EQ(Exchange("GET /operator/api/health HTTP/1.0\r\n\r\n").rfind("HTTP/1.0 200 ", 0), 0u);
+}
+
+TEST_F(ServerHardeningTest, HugeHeadersAre431) {
+  const std::string answer = Exchange("GET /operator/api/health HTTP/1.1\r\nHost: t\r\nX-Pad: " +
+                                      std::string(20000, 'a') + "\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 431 ", 0), 0u) << answer.substr(0, 200);
+}
+
+TEST_F(ServerHardeningTest, GarbageIs400) {
+  for (const std::string& junk : {std::string("\x16\x03\x01\x02\x01\x01\xfc\x03\x03\r\n\r\n"),
+                                 std::string("GET / HTTP/9.9\r\n\r\n"),
+                                 std::string("GET /\x01 HTTP/1.1\r\nHost: t\r\n\r\n")}) {
+    EXPECT_EQ(Exchange(junk).rfind("HTTP/1.1 400 ", 0), 0u);
+  }
+  ExpectStillServing();
+}
+
+TEST_F(ServerHardeningTest, HalfSentRequestsDoNotHoldUpOthers) {
+  std::vector<std::unique_ptr<RawConnection>> stuck;
+  for (int i = 0; i < 100; ++i) {
+    stuck.push_back(std::make_unique<RawConnection>(Port()));
+    ASSERT_TRUE(stuck.back()->connected());
+    stuck.back()->Send("POST /operator/api/events/sse-token HTTP/1.1\r\nHost: t\r\nContent-Le");
+  }
+  HttpClient client(fixture_->server.url());
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(client.Get("/metrics").status, 200);
+}
+
+TEST(ServerSlowConsumerTest, StreamThatNeverReadsIsDroppedAtItsQueueBound) {
+  Fixture f(HardeningConfig());
+  // A small receive window, never read: the kernel's buffers fill, then the stream's queue.
+  RawConnection reader(f.server.port(), 4096);
+  reader.Send("GET /operator/api/events/stream?token=" + kPrincipal + " HTTP/1.1\r\nHost: t\r\n\r\n");
+  HttpClient client(f.server.url());
+  auto dropped = [&] {
+    const std::string text = client.Get("/metrics").body;
+    return text.find("vx11_operator_sse_streams_dropped_total{service=\"operator-backend\","
+                     "reason=\"slow_consumer\"} 1\n") != std::string::npos;
+  };
+  // Wait until the stream is open (the ready event is queued before any publish counts).
+  for (int i = 0; i < 1000 && f.service.OpenStreams() == 0; ++i) client.Get("/operator/api/health");
+  ASSERT_EQ(f.service.OpenStreams(), 1u);
+  const std::string event = "{\"pad\":\"" + std::string(60 * 1024, 'x') + "\"}";
+  int published = 0;
+  // The kernel's socket buffers on both sides absorb some megabytes first; the bound is then
+  // 64 KiB of queue, so the stream must go long before 2,000 events (120 MB).
+  while (published < 2000 && !dropped()) {
+    ASSERT_EQ(client.Post("/operator/api/events", event, kPrincipal).status, 202);
+    ++published;
+  }
+  EXPECT_TRUE(dropped()) << "after " << published << " events";
+  EXPECT_LT(published, 2000);
+  // The dropped stream is gone from the hub and its slot is free.
+  for (int i = 0; i < 1000 && f.service.OpenStreams() != 0; ++i) client.Get("/operator/api/health");
+  EXPECT_EQ(f.service.OpenStreams(), 0u);
+}
+
+}  // namespace
+}  // namespace vx11
