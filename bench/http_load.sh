@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Loads the real operator-backend binary with wrk over loopback: GET /operator/api/health,
-# GET /metrics and POST /operator/api/events/sse-token, one after the other.
+# GET /metrics and POST /operator/api/events/sse-token, one after the other; then, in the same
+# run, nginx answering `return 200` (the reference ceiling for an HTTP/1.1 server on this
+# machine) with the same wrk settings, and prints POST sse-token as a fraction of it.
 #
 # Usage: bench/http_load.sh [path/to/operator-backend]   (default: build/exporter/operator-backend)
 # Environment: DURATION (10s per endpoint), WRK_THREADS (2), WRK_CONNECTIONS (50).
 #
 # The server binds 127.0.0.1 on a port the kernel picks, with a principal token made up for
 # the run and logs at WARNING; it is stopped (by its pid) however the script ends. Each wrk run
-# is bounded by `timeout`. Needs wrk (Debian package wrk), curl and ss (iproute2).
+# is bounded by `timeout`. Needs wrk (Debian package wrk), curl and ss (iproute2); nginx
+# (Debian nginx-light) for the reference, skipped with a note when absent. nginx runs from a
+# scratch prefix on the next free port, 2 workers (one per core), access log off.
 set -euo pipefail
 
 binary=${1:-build/exporter/operator-backend}
@@ -23,6 +27,10 @@ done
 workdir=$(mktemp -d)
 server_pid=""
 cleanup() {
+  if [ -n "${nginx_pid:-}" ]; then
+    kill -QUIT "$nginx_pid" 2>/dev/null || true
+    wait "$nginx_pid" 2>/dev/null || true
+  fi
   if [ -n "$server_pid" ]; then
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
@@ -58,12 +66,53 @@ EOF
 limit=$(( ${duration%s} + 30 ))
 run() {
   echo "== $*"
-  timeout "$limit" wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@"
+  timeout "$limit" wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@" | tee "$workdir/last"
   echo
 }
+rate_of_last() { awk '/^Requests\/sec:/ {print $2}' "$workdir/last"; }
 echo "$binary on $base; wrk -t$threads -c$connections -d$duration"
 run "$base/operator/api/health"
 run "$base/metrics"
 run -s "$workdir/post_token.lua" "$base/operator/api/events/sse-token"
+token_rate=$(rate_of_last)
 echo "== /metrics after the runs (token counters)"
 curl -sf --max-time 5 "$base/metrics" | grep '^vx11_operator_ephemeral_tokens_\(issued_total\|active\|rejected_total\)'
+
+nginx_bin=$(command -v nginx || true)
+[ -z "$nginx_bin" ] && [ -x /usr/sbin/nginx ] && nginx_bin=/usr/sbin/nginx
+if [ -z "$nginx_bin" ]; then
+  echo "== nginx reference skipped: nginx not installed (Debian nginx-light)"
+  exit 0
+fi
+nginx_port=$(( port + 1 ))
+while ss -Hltn "sport = :$nginx_port" | grep -q .; do nginx_port=$(( nginx_port + 1 )); done
+mkdir -p "$workdir/nginx/logs"
+cat >"$workdir/nginx/nginx.conf" <<EOF
+worker_processes 2;
+pid $workdir/nginx/nginx.pid;
+error_log $workdir/nginx/logs/error.log warn;
+daemon off;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $workdir/nginx/body;
+  proxy_temp_path $workdir/nginx/proxy;
+  fastcgi_temp_path $workdir/nginx/fastcgi;
+  uwsgi_temp_path $workdir/nginx/uwsgi;
+  scgi_temp_path $workdir/nginx/scgi;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { return 200 "ok"; }
+  }
+}
+EOF
+"$nginx_bin" -p "$workdir/nginx" -c "$workdir/nginx/nginx.conf" &
+nginx_pid=$!
+for _ in $(seq 50); do
+  curl -sf --max-time 1 "http://127.0.0.1:$nginx_port/" >/dev/null && break
+  sleep 0.1
+done
+run "http://127.0.0.1:$nginx_port/"
+nginx_rate=$(rate_of_last)
+awk -v t="$token_rate" -v n="$nginx_rate" \
+  'BEGIN { printf "POST sse-token: %s req/s; nginx return 200: %s req/s; ratio %.2f\n", t, n, t / n }'
