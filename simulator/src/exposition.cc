@@ -135,10 +135,10 @@ class Parser {
       help += next == 'n' ? '\n' : '\\';
       ++cursor.pos;
     }
-    MetricFamilyInfo& family = Family(name);
+    MetricFamilyInfo& family = ResolveOrCreate(name);
     FamilyState& state = state_[IndexOf(family)];
     if (state.has_help) {
-      return Fail(name_pos, "second HELP line for metric " + std::string(name));
+      return Fail(name_pos, "second HELP line for metric " + Describe(name, family));
     }
     state.has_help = true;
     family.help = std::move(help);
@@ -160,9 +160,11 @@ class Parser {
     }
     cursor.SkipBlanks();
     if (!cursor.AtEnd()) return Fail(cursor.pos, "unexpected text after the metric type");
-    MetricFamilyInfo& family = Family(name);
+    MetricFamilyInfo& family = ResolveOrCreate(name);
     FamilyState& state = state_[IndexOf(family)];
-    if (state.has_type) return Fail(name_pos, "second TYPE line for metric " + std::string(name));
+    if (state.has_type) {
+      return Fail(name_pos, "second TYPE line for metric " + Describe(name, family));
+    }
     if (state.has_samples) {
       return Fail(name_pos, "TYPE line for metric " + std::string(name) + " after its samples");
     }
@@ -318,12 +320,7 @@ class Parser {
   }
 
   bool AddSample(Sample sample, size_t name_pos, const std::vector<size_t>& value_positions) {
-    const MetricFamilyInfo* resolved = ResolveFamily(sample.name, [this](std::string_view n) {
-      const auto it = index_.find(std::string(n));
-      return it == index_.end() ? nullptr : &out_.families[it->second];
-    });
-    MetricFamilyInfo& family =
-        resolved != nullptr ? out_.families[IndexOf(*resolved)] : Family(sample.name);
+    MetricFamilyInfo& family = ResolveOrCreate(sample.name);
     if (!CheckTypedLabels(family, sample, name_pos, value_positions)) return false;
     state_[IndexOf(family)].has_samples = true;
 
@@ -363,6 +360,25 @@ class Parser {
     }
     return Fail(name_pos, sample.name + " lacks the \"" + std::string(required) + "\" label its " +
                               std::string(MetricTypeName(family.type)) + " requires");
+  }
+
+  // The family a sample, HELP or TYPE line of this name belongs to: samples and comments
+  // follow one rule, as in Go's expfmt. Otherwise "# TYPE h_sum summary" after the samples of
+  // histogram h would start a family that FindFamily, which sees only the final families,
+  // takes those samples for, although they were checked as the histogram's.
+  MetricFamilyInfo& ResolveOrCreate(std::string_view name) {
+    const MetricFamilyInfo* resolved = ResolveFamily(name, [this](std::string_view n) {
+      const auto it = index_.find(std::string(n));
+      return it == index_.end() ? nullptr : &out_.families[it->second];
+    });
+    return resolved != nullptr ? out_.families[IndexOf(*resolved)] : Family(name);
+  }
+
+  // "h_sum (of histogram h)" when `name` belongs to a family of another name.
+  static std::string Describe(std::string_view name, const MetricFamilyInfo& family) {
+    if (name == family.name) return std::string(name);
+    return std::string(name) + " (of " + std::string(MetricTypeName(family.type)) + " " +
+           family.name + ")";
   }
 
   // The family of exactly this name, created untyped if new.

@@ -5,9 +5,9 @@
 // - an error points into the text: 1 <= line <= number of lines, 1 <= column <= the line's
 //   length + 1 (one past its end for "expected more");
 // - a parsed exposition resolves every sample to a family (FindFamily), and written out again
-//   (HELP and TYPE of every family first, then every sample, label values escaped by
+//   (HELP, then TYPE lines of every family, then every sample, label values escaped by
 //   FormatSeries) it parses to the same families and samples: nothing the parser accepts is
-//   lost or changed by reading it.
+//   lost or changed by reading it, and no sample's family depends on where it stood.
 
 #include <algorithm>
 #include <cstdint>
@@ -38,10 +38,16 @@ std::string EscapeHelp(std::string_view help) {
   return out;
 }
 
+// HELP lines first, one per family in order (empty help included), so that every family is
+// created, untyped, in its original order; then TYPE lines; then the samples. Resolving a
+// sample's family then depends only on the final families, as FindFamily promises.
 std::string Write(const Exposition& exposition) {
   std::string out;
   for (const tokensim::MetricFamilyInfo& family : exposition.families) {
-    if (!family.help.empty()) out += "# HELP " + family.name + " " + EscapeHelp(family.help) + "\n";
+    out += "# HELP " + family.name + " " + EscapeHelp(family.help) + "\n";
+  }
+  for (const tokensim::MetricFamilyInfo& family : exposition.families) {
+    if (family.type == tokensim::MetricType::kUntyped) continue;
     out +=
         "# TYPE " + family.name + " " + std::string(tokensim::MetricTypeName(family.type)) + "\n";
   }

@@ -255,7 +255,8 @@ TEST(ExpositionTest, SuffixOfACounterIsItsOwnFamily) {
 }
 
 TEST(ExpositionTest, FamilyOfTheSameNameWinsOverASuffixMatch) {
-  const Exposition parsed = ParseOk("# TYPE h histogram\n# TYPE h_count gauge\nh_count 2\n");
+  // h_count is declared before h is a histogram: after, its TYPE line would be h's second.
+  const Exposition parsed = ParseOk("# TYPE h_count gauge\n# TYPE h histogram\nh_count 2\n");
   EXPECT_EQ(FindFamily(parsed.families, "h_count")->type, MetricType::kGauge);
 }
 
@@ -381,6 +382,29 @@ TEST(ExpositionErrorTest, RejectsSecondTypeLine) {
 TEST(ExpositionErrorTest, RejectsSecondHelpLine) {
   EXPECT_EQ(Where(ParseFails("# HELP m a\n# HELP m b\n")),
             "line 2, column 8: second HELP line for metric m");
+}
+
+// HELP and TYPE lines belong to a family by the rule samples follow, as in Go's expfmt
+// (promtool check metrics rejects these too); otherwise h_sum, checked as the histogram's
+// sum, would be taken by FindFamily for a summary it never was checked against.
+TEST(ExpositionErrorTest, RejectsTypeLineForASeriesOfAHistogram) {
+  EXPECT_EQ(Where(ParseFails("# TYPE h histogram\nh_sum 1\n# TYPE h_sum summary\n")),
+            "line 3, column 8: second TYPE line for metric h_sum (of histogram h)");
+  EXPECT_EQ(Where(ParseFails("# TYPE s summary\n# TYPE s_count counter\n")),
+            "line 2, column 8: second TYPE line for metric s_count (of summary s)");
+}
+
+TEST(ExpositionErrorTest, RejectsSecondHelpLineThroughASeriesName) {
+  EXPECT_EQ(Where(ParseFails("# HELP h a\n# TYPE h histogram\n# HELP h_bucket b\n")),
+            "line 3, column 8: second HELP line for metric h_bucket (of histogram h)");
+}
+
+TEST(ExpositionTest, HelpLineThroughASeriesNameDescribesItsHistogram) {
+  const Exposition parsed = ParseOk("# TYPE h histogram\n# HELP h_count Latency.\nh_count 1\n");
+  ASSERT_EQ(parsed.families.size(), 1u);
+  EXPECT_EQ(parsed.families[0].name, "h");
+  EXPECT_EQ(parsed.families[0].help, "Latency.");
+  EXPECT_EQ(FindFamily(parsed.families, "h_count"), &parsed.families[0]);
 }
 
 TEST(ExpositionErrorTest, RejectsTypeAfterSamples) {

@@ -7,9 +7,11 @@
 // The grammar is the one of the format documentation, read as strictly as the reference
 // parser (Go's expfmt, which `promtool check metrics` uses): only `\\`, `\"` and `\n` escapes
 // in label values, only `\\` and `\n` in HELP; TYPE before the family's first sample; no
-// duplicate label names or series. Lines end with "\n"; a line ending in "\r\n" is an error,
-// because the format does not allow it and Prometheus would read the "\r" into the last token.
-// A missing newline after the last line is accepted.
+// duplicate label names or series. HELP and TYPE lines name their family by the rule samples
+// follow (FindFamily's): after `# TYPE h histogram`, `# TYPE h_sum ...` is a second TYPE of h.
+// Lines end with "\n"; a line ending in "\r\n" is an error, because the format does not allow
+// it and Prometheus would read the "\r" into the last token. A missing newline after the last
+// line is accepted.
 
 #include <cstdint>
 #include <optional>
