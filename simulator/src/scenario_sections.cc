@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <numeric>
 
 #include "tokensim/scenario_loader.h"
 #include "vx11/duration.h"
@@ -68,8 +69,11 @@ MaybeError ReadBehaviour(const Field& f, Behaviour* out) {
                        "expired)");
 }
 
-// "2/s", "0.5/s", "30/m": a plain decimal, so that what is written is what is sent.
-MaybeError ReadRate(const Field& f, double* out) {
+// "2/s", "0.5/s", "30/m": a plain decimal, so that what is written is what is sent. Kept as
+// an exact ratio (Rate): at most kMaxRateDecimals digits after the point.
+constexpr size_t kMaxRateDecimals = 6;
+
+MaybeError ReadRate(const Field& f, Rate* out) {
   if (!f.node.IsScalar()) {
     return f.where.Error("expected N/s or N/m, got " + Describe(f.node));
   }
@@ -85,18 +89,32 @@ MaybeError ReadRate(const Field& f, double* out) {
     return !part.empty() &&
            std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
-  if (!all_digits(number.substr(0, dot)) ||
-      (dot != std::string_view::npos && !all_digits(number.substr(dot + 1)))) {
+  const std::string_view whole = number.substr(0, dot);
+  const std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view() : number.substr(dot + 1);
+  if (!all_digits(whole) || (dot != std::string_view::npos && !all_digits(fraction))) {
     return malformed;
   }
-  double value = 0;
-  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (ec != std::errc() || end != number.data() + number.size()) return malformed;
-  if (value <= 0) {
+  if (fraction.size() > kMaxRateDecimals) {
+    return f.where.Error("\"" + text + "\" has more than " + std::to_string(kMaxRateDecimals) +
+                         " digits after the point");
+  }
+  // The digits without the point, over 10^decimals: exact. 18 digits fit in 64 bits.
+  const std::string digits = std::string(whole) + std::string(fraction);
+  const size_t first = std::min(digits.find_first_not_of('0'), digits.size());
+  if (digits.size() - first > 18) {
+    return f.where.Error("rate \"" + text + "\" is too large");
+  }
+  uint64_t arrivals = 0;
+  for (char c : digits) arrivals = arrivals * 10 + static_cast<uint64_t>(c - '0');
+  if (arrivals == 0) {
     return f.where.Error("rate must be positive, got \"" + text +
                          "\" (remove the source to send nothing)");
   }
-  *out = unit == "s" ? value : value / 60.0;
+  uint64_t per_ms = unit == "s" ? 1000 : 60000;
+  for (size_t i = 0; i < fraction.size(); ++i) per_ms *= 10;
+  const uint64_t common = std::gcd(arrivals, per_ms);
+  *out = Rate{arrivals / common, Millis(static_cast<int64_t>(per_ms / common))};
   return std::nullopt;
 }
 
@@ -358,7 +376,7 @@ MaybeError ReadTrafficSource(const Field& f, const Scenario& scenario, TrafficSo
   if (auto error = ReadBehaviour(source.Get("behaviour"), &out->behaviour)) return error;
   if (auto error = CheckKeysApply(source, out->behaviour)) return error;
   if (!source.Has("rate")) return source.Missing("rate", "arrivals like 2/s or 30/m");
-  if (auto error = ReadRate(source.Get("rate"), &out->rate_per_second)) return error;
+  if (auto error = ReadRate(source.Get("rate"), &out->rate)) return error;
   if (auto error = ReadActiveWindow(source, scenario, out)) return error;
   return ReadTrafficOptions(source, scenario, out);
 }

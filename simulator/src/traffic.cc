@@ -11,32 +11,50 @@ ArrivalSchedule::ArrivalSchedule(const Scenario& scenario) {
     // Each source gets its own stream, so adding a source does not shift the others.
     SourceState s{src, static_cast<double>(src.start.count()), 0,
                   std::mt19937_64(scenario.seed * 1000003ULL + i)};
-    if (src.arrival == tokensim::Arrival::kPoisson) s.next_ms += NextGap(s);
+    if (src.arrival == Arrival::kPoisson) s.next_ms += NextGap(s);
     sources_.push_back(s);
   }
 }
 
 double ArrivalSchedule::NextGap(SourceState& s) {
-  const double mean_ms = 1000.0 / s.source.rate_per_second;
-  if (s.source.arrival == tokensim::Arrival::kUniform) return mean_ms;
+  const double mean_ms = static_cast<double>(s.source.rate.per.count()) /
+                         static_cast<double>(s.source.rate.arrivals);
   // u in (0, 1]: 53 random bits, never 0, so the log is finite.
   const double u = (static_cast<double>(s.rng() >> 11) + 1.0) * 0x1.0p-53;
   return -std::log(u) * mean_ms;
+}
+
+// Arrival k is at start + k * per / arrivals ms, a rational; it is before `until` exactly when
+// k * per < (until - start) * arrivals. 128-bit products: no overflow for any 64-bit inputs.
+bool ArrivalSchedule::UniformBefore(const TrafficSource& src, uint64_t k, Millis until) {
+  if (until <= src.start) return false;
+  const auto span = static_cast<unsigned __int128>((until - src.start).count());
+  return static_cast<unsigned __int128>(k) * static_cast<uint64_t>(src.rate.per.count()) <
+         span * src.rate.arrivals;
+}
+
+Millis ArrivalSchedule::UniformAt(const TrafficSource& src, uint64_t k) {
+  const unsigned __int128 offset = static_cast<unsigned __int128>(k) *
+                                   static_cast<uint64_t>(src.rate.per.count()) / src.rate.arrivals;
+  return src.start + Millis(static_cast<int64_t>(offset));
 }
 
 std::vector<ArrivalEvent> ArrivalSchedule::Until(Millis until) {
   std::vector<ArrivalEvent> out;
   for (size_t i = 0; i < sources_.size(); ++i) {
     SourceState& s = sources_[i];
-    const double end = static_cast<double>(std::min(until, s.source.end).count());
-    while (s.next_ms < end) {
+    const Millis end = std::min(until, s.source.end);
+    if (s.source.arrival == Arrival::kUniform) {
+      for (; UniformBefore(s.source, s.count, end); ++s.count) {
+        out.push_back({UniformAt(s.source, s.count), i});
+      }
+      continue;
+    }
+    const double end_ms = static_cast<double>(end.count());
+    while (s.next_ms < end_ms) {
       out.push_back({Millis(static_cast<int64_t>(std::floor(s.next_ms))), i});
       ++s.count;
-      if (s.source.arrival == tokensim::Arrival::kUniform) {
-        s.next_ms = static_cast<double>(s.source.start.count()) + s.count * NextGap(s);
-      } else {
-        s.next_ms += NextGap(s);
-      }
+      s.next_ms += NextGap(s);
     }
   }
   std::stable_sort(out.begin(), out.end(),

@@ -53,7 +53,7 @@ TEST(EngineTest, ScrapesEveryIntervalFromZeroToDuration) {
 
 TEST(EngineTest, EphemeralFlowsAreIssuedConnectedAndExpire) {
   const RunResult r = MustRun(Make(seconds(120), {{.behaviour = Behaviour::kEphemeral,
-                                                   .rate_per_second = 1, .end = seconds(60)}}));
+                                                   .rate = PerSecond(1), .end = seconds(60)}}));
   EXPECT_EQ(At(r, seconds(0), "vx11_operator_ephemeral_tokens_issued_total"), 0);
   EXPECT_EQ(At(r, seconds(60), "vx11_operator_ephemeral_tokens_issued_total"), 60);
   EXPECT_EQ(At(r, seconds(60), "vx11_operator_sse_connections_ephemeral_total"), 60);
@@ -81,9 +81,9 @@ void ExpectIdenticalScrapes(const RunResult& a, const RunResult& b) {
 }
 
 TEST(EngineTest, SameScenarioAndSeedGiveIdenticalScrapes) {
-  Scenario s = Make(seconds(90), {{.behaviour = Behaviour::kEphemeral, .rate_per_second = 3,
+  Scenario s = Make(seconds(90), {{.behaviour = Behaviour::kEphemeral, .rate = PerSecond(3),
                                    .hold = seconds(20), .arrival = Arrival::kPoisson},
-                                  {.behaviour = Behaviour::kInvalid, .rate_per_second = 2,
+                                  {.behaviour = Behaviour::kInvalid, .rate = PerSecond(2),
                                    .arrival = Arrival::kPoisson}});
   s.seed = 42;
   ExpectIdenticalScrapes(MustRun(s), MustRun(s));
@@ -93,11 +93,11 @@ TEST(EngineTest, RunsRepeatExactlyEvenWhenRequestsRaceForTheLastRoomUnderACap) {
   // Every tick brings more authenticated stream opens and token requests than the caps have
   // room for, with injected delays after each admission decision. Near a cap the engine
   // sends one request at a time, so which ones get in is the scenario's order.
-  Scenario s = Make(seconds(60), {{.behaviour = Behaviour::kPrincipal, .rate_per_second = 5,
+  Scenario s = Make(seconds(60), {{.behaviour = Behaviour::kPrincipal, .rate = PerSecond(5),
                                    .hold = seconds(2)},
-                                  {.behaviour = Behaviour::kEphemeral, .rate_per_second = 4,
+                                  {.behaviour = Behaviour::kEphemeral, .rate = PerSecond(4),
                                    .hold = seconds(3), .arrival = Arrival::kPoisson},
-                                  {.behaviour = Behaviour::kIssueOnly, .rate_per_second = 3,
+                                  {.behaviour = Behaviour::kIssueOnly, .rate = PerSecond(3),
                                    .arrival = Arrival::kPoisson}});
   s.seed = 9;
   s.service.max_streams = 4;
@@ -119,7 +119,7 @@ TEST(EngineTest, RunsRepeatExactlyEvenWhenRequestsRaceForTheLastRoomUnderACap) {
 
 TEST(EngineTest, HeldStreamsAreOpenUntilTheirHoldEnds) {
   const RunResult r = MustRun(Make(seconds(60), {{.behaviour = Behaviour::kEphemeral,
-                                                  .rate_per_second = 1, .end = seconds(10),
+                                                  .rate = PerSecond(1), .end = seconds(10),
                                                   .hold = seconds(30)}}));
   EXPECT_EQ(At(r, seconds(15), "vx11_operator_sse_streams_open"), 10);
   EXPECT_EQ(At(r, seconds(30), "vx11_operator_sse_streams_open"), 10);  // first closes at 30 s
@@ -175,7 +175,7 @@ TEST(EngineTest, ABadTokenFloodWithSlowLookupsNeitherStallsNorCrowdsOutStreams) 
 TEST(EngineTest, ARunEndsWhileHandlersAreStillAsleepInAnInjectedDelay) {
   // Every stream takes 30 s to establish, longer than the run: at the end the service's
   // handlers are asleep on the virtual clock, and shutting it down must not wait for ever.
-  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kPrincipal, .rate_per_second = 1}});
+  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kPrincipal, .rate = PerSecond(1)}});
   s.service.inject_establish = seconds(30);
   const RunResult r = MustRun(s);
   EXPECT_EQ(At(r, seconds(15), "vx11_operator_sse_connections_principal_total"), 15);
@@ -184,11 +184,11 @@ TEST(EngineTest, ARunEndsWhileHandlersAreStillAsleepInAnInjectedDelay) {
 
 TEST(EngineTest, BadBehavioursCountAsInvalidAndFallbackAsPrincipal) {
   const RunResult r = MustRun(Make(seconds(90), {
-      {.behaviour = Behaviour::kInvalid, .rate_per_second = 1, .end = seconds(10)},
-      {.behaviour = Behaviour::kReplay, .rate_per_second = 1, .end = seconds(5)},
-      {.behaviour = Behaviour::kExpired, .rate_per_second = 1, .end = seconds(3)},
-      {.behaviour = Behaviour::kPrincipal, .rate_per_second = 1, .end = seconds(4)},
-      {.behaviour = Behaviour::kPrincipal, .rate_per_second = 1, .end = seconds(2),
+      {.behaviour = Behaviour::kInvalid, .rate = PerSecond(1), .end = seconds(10)},
+      {.behaviour = Behaviour::kReplay, .rate = PerSecond(1), .end = seconds(5)},
+      {.behaviour = Behaviour::kExpired, .rate = PerSecond(1), .end = seconds(3)},
+      {.behaviour = Behaviour::kPrincipal, .rate = PerSecond(1), .end = seconds(4)},
+      {.behaviour = Behaviour::kPrincipal, .rate = PerSecond(1), .end = seconds(2),
        .via = PrincipalVia::kHeader},
   }));
   // 10 invalid + 5 replays + 3 expired uses.
@@ -202,7 +202,7 @@ TEST(EngineTest, BadBehavioursCountAsInvalidAndFallbackAsPrincipal) {
 }
 
 TEST(EngineTest, TokenCacheCapShowsAs503) {
-  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kIssueOnly, .rate_per_second = 10,
+  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kIssueOnly, .rate = PerSecond(10),
                                    .end = seconds(2)}});
   s.service.max_active_tokens = 5;
   const RunResult r = MustRun(s);
@@ -245,7 +245,7 @@ TEST(EngineTest, TargetModeDrivesARunningServiceInRealTime) {
       vx11::MakeLogger(clock, vx11::LogLevel::kError, std::make_shared<spdlog::sinks::null_sink_mt>()));
   vx11::OperatorServer server(service, clock);
 
-  Scenario s = Make(seconds(2), {{.behaviour = Behaviour::kEphemeral, .rate_per_second = 10}});
+  Scenario s = Make(seconds(2), {{.behaviour = Behaviour::kEphemeral, .rate = PerSecond(10)}});
   s.scrape_interval = seconds(1);
   RunOptions options;
   options.target_url = server.url();

@@ -155,14 +155,34 @@ TEST_F(ScenarioLoaderTest, RatePerMinuteBecomesRatePerSecond) {
   const Scenario s =
       Load("name: a\nduration: 5m\ntraffic:\n  - {behaviour: ephemeral, rate: 30/m}\n");
   ASSERT_EQ(s.traffic.size(), 1u);
-  EXPECT_DOUBLE_EQ(s.traffic[0].rate_per_second, 0.5);
+  EXPECT_EQ(s.traffic[0].rate, (Rate{1, milliseconds(2000)}));
+  EXPECT_DOUBLE_EQ(s.traffic[0].rate.PerSecond(), 0.5);
 }
 
 TEST_F(ScenarioLoaderTest, DecimalRateIsAccepted) {
   const Scenario s =
       Load("name: a\nduration: 5m\ntraffic:\n  - {behaviour: ephemeral, rate: 2.5/s}\n");
   ASSERT_EQ(s.traffic.size(), 1u);
-  EXPECT_DOUBLE_EQ(s.traffic[0].rate_per_second, 2.5);
+  EXPECT_EQ(s.traffic[0].rate, (Rate{1, milliseconds(400)}));
+}
+
+TEST_F(ScenarioLoaderTest, RatesAreKeptAsExactRatios) {
+  const auto rate = [&](const std::string& text) {
+    return Load("name: a\nduration: 5m\ntraffic:\n  - {behaviour: ephemeral, rate: " + text + "}\n")
+        .traffic.at(0)
+        .rate;
+  };
+  EXPECT_EQ(rate("6/s"), (Rate{3, milliseconds(500)}));
+  EXPECT_EQ(rate("0.3/s"), (Rate{3, milliseconds(10000)}));
+  EXPECT_EQ(rate("7/m"), (Rate{7, milliseconds(60000)}));
+  EXPECT_EQ(rate("0.000001/s"), (Rate{1, milliseconds(1000000000)}));
+  EXPECT_EQ(rate("002.50/s"), (Rate{1, milliseconds(400)}));
+}
+
+TEST_F(ScenarioLoaderTest, RateWithMoreDecimalsThanCanBeKeptExactlyIsRefused) {
+  EXPECT_THAT(Fail("name: a\nduration: 5m\ntraffic:\n  - {behaviour: replay, rate: 0.0000001/s}\n")
+                  .message,
+              HasSubstr("more than 6 digits after the point"));
 }
 
 TEST_F(ScenarioLoaderTest, TrafficSourceDefaultsToTheWholeRunUniformlyWithoutHold) {

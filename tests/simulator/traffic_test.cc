@@ -17,7 +17,7 @@ Scenario WithSources(std::vector<TrafficSource> sources, uint64_t seed = 1) {
 }
 
 TEST(ArrivalScheduleTest, UniformArrivalsAreEvenlySpacedWithinStartAndEnd) {
-  ArrivalSchedule schedule(WithSources({{.rate_per_second = 2, .start = milliseconds(1000),
+  ArrivalSchedule schedule(WithSources({{.rate = PerSecond(2), .start = milliseconds(1000),
                                          .end = milliseconds(3000)}}));
   const auto arrivals = schedule.Until(milliseconds(60000));
   ASSERT_EQ(arrivals.size(), 4u);
@@ -27,7 +27,7 @@ TEST(ArrivalScheduleTest, UniformArrivalsAreEvenlySpacedWithinStartAndEnd) {
 }
 
 TEST(ArrivalScheduleTest, UntilReturnsEachArrivalOnce) {
-  ArrivalSchedule schedule(WithSources({{.rate_per_second = 1, .end = milliseconds(10000)}}));
+  ArrivalSchedule schedule(WithSources({{.rate = PerSecond(1), .end = milliseconds(10000)}}));
   EXPECT_EQ(schedule.Until(milliseconds(2500)).size(), 3u);  // 0, 1, 2 s
   EXPECT_EQ(schedule.Until(milliseconds(2500)).size(), 0u);
   EXPECT_EQ(schedule.Until(milliseconds(10000)).size(), 7u);  // 3 .. 9 s
@@ -35,15 +35,15 @@ TEST(ArrivalScheduleTest, UntilReturnsEachArrivalOnce) {
 
 TEST(ArrivalScheduleTest, FractionalRatesDoNotDrift) {
   // 1/30 per second: every 30 s exactly, however many arrivals.
-  ArrivalSchedule schedule(WithSources({{.rate_per_second = 1.0 / 30, .end = milliseconds(3600000)}}));
+  ArrivalSchedule schedule(WithSources({{.rate = {1, milliseconds(30000)}, .end = milliseconds(3600000)}}));
   const auto arrivals = schedule.Until(milliseconds(3600000));
   ASSERT_EQ(arrivals.size(), 120u);
   EXPECT_EQ(arrivals.back().at, milliseconds(119 * 30000));
 }
 
 TEST(ArrivalScheduleTest, SourcesInterleaveInTimeOrder) {
-  ArrivalSchedule schedule(WithSources({{.rate_per_second = 1, .end = milliseconds(3000)},
-                                        {.rate_per_second = 2, .end = milliseconds(3000)}}));
+  ArrivalSchedule schedule(WithSources({{.rate = PerSecond(1), .end = milliseconds(3000)},
+                                        {.rate = PerSecond(2), .end = milliseconds(3000)}}));
   const auto arrivals = schedule.Until(milliseconds(3000));
   ASSERT_EQ(arrivals.size(), 9u);
   for (size_t i = 1; i < arrivals.size(); ++i) EXPECT_LE(arrivals[i - 1].at, arrivals[i].at);
@@ -52,7 +52,7 @@ TEST(ArrivalScheduleTest, SourcesInterleaveInTimeOrder) {
 }
 
 TEST(ArrivalScheduleTest, PoissonIsSeededAndHasTheRightMean) {
-  const TrafficSource poisson{.rate_per_second = 50, .end = milliseconds(600000),
+  const TrafficSource poisson{.rate = PerSecond(50), .end = milliseconds(600000),
                               .arrival = Arrival::kPoisson};
   ArrivalSchedule a(WithSources({poisson}, 7));
   ArrivalSchedule b(WithSources({poisson}, 7));
@@ -65,6 +65,48 @@ TEST(ArrivalScheduleTest, PoissonIsSeededAndHasTheRightMean) {
   EXPECT_NE(xs.size(), zs.size());  // another seed, another sequence (equal counts: ~1% chance)
   // 30000 expected over 10 minutes; the standard deviation is ~173.
   EXPECT_NEAR(static_cast<double>(xs.size()), 30000.0, 1000.0);
+}
+
+// Arrival k at start + k / rate, exactly: the last arrival of `rate` before `end` and the count.
+TEST(ArrivalScheduleTest, UniformArrivalsAreExactForEveryRate) {
+  // 6/s from 0 puts arrival 6210 at exactly 1035 s (17m15s), not at 1034.999 s; 0.3/s from 0 to
+  // 10 s has arrivals at 0, 3.333, 6.666 and none at 10 s; 7/m over 60 s exactly 7.
+  struct Case {
+    Rate rate;
+    Millis end;
+    size_t count;
+    Millis last;
+  };
+  const std::vector<Case> cases = {
+      {PerSecond(6), milliseconds(1035001), 6211, milliseconds(1035000)},
+      {PerSecond(6), milliseconds(1035000), 6210, milliseconds(1034833)},
+      {{3, milliseconds(10000)}, milliseconds(10000), 3, milliseconds(6666)},
+      {{7, milliseconds(60000)}, milliseconds(60000), 7, milliseconds(51428)},
+      {{1, milliseconds(100)}, milliseconds(3000), 30, milliseconds(2900)},  // 10/s
+      {{49, milliseconds(10000)}, milliseconds(600000), 2940, milliseconds(599795)},  // 4.9/s
+  };
+  for (const Case& c : cases) {
+    Scenario s = WithSources({{.rate = c.rate, .end = c.end}});
+    s.duration = c.end;
+    ArrivalSchedule schedule(s);
+    const auto arrivals = schedule.Until(c.end);
+    ASSERT_EQ(arrivals.size(), c.count) << c.rate.arrivals << " per " << c.rate.per.count();
+    EXPECT_EQ(arrivals.back().at, c.last) << c.rate.arrivals << " per " << c.rate.per.count();
+  }
+}
+
+TEST(ArrivalScheduleTest, EveryTickGetsExactlyItsUniformArrivals) {
+  // 6/s: six arrivals in every 1 s tick, for a whole hour (floating point put one a second
+  // early at 17m15s); 0.1/s: one in every 10 s.
+  Scenario s = WithSources({{.rate = PerSecond(6), .end = milliseconds(3600000)},
+                            {.rate = {1, milliseconds(10000)}, .end = milliseconds(3600000)}});
+  s.duration = milliseconds(3600000);
+  ArrivalSchedule schedule(s);
+  for (int64_t t = 1000; t <= 3600000; t += 1000) {
+    const auto tick = schedule.Until(milliseconds(t));
+    const size_t expected = 6 + ((t - 1000) % 10000 == 0 ? 1 : 0);
+    ASSERT_EQ(tick.size(), expected) << "tick ending at " << t << " ms";
+  }
 }
 
 }  // namespace

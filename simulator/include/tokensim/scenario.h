@@ -24,11 +24,23 @@ enum class Behaviour {
 };
 
 enum class Arrival { kUniform, kPoisson };
+
+// A rate kept exactly as written: `arrivals` every `per`, in lowest terms. "2.5/s" is 1 every
+// 400 ms, "30/m" 1 every 2000 ms, so that arrival k of a uniform source falls at start + k * per / arrivals
+// in integer arithmetic, with no rounding to move it across a tick or the source's end.
+struct Rate {
+  uint64_t arrivals = 0;
+  Millis per{1000};
+  double PerSecond() const { return 1000.0 * static_cast<double>(arrivals) / static_cast<double>(per.count()); }
+  bool operator==(const Rate&) const = default;
+};
+
+constexpr Rate PerSecond(uint64_t n) { return Rate{n, Millis(1000)}; }
 enum class PrincipalVia { kQuery, kHeader };
 
 struct TrafficSource {
   Behaviour behaviour = Behaviour::kEphemeral;
-  double rate_per_second = 0;    // "2/s", "30/m", decimals allowed
+  Rate rate;                     // "2/s", "30/m", decimals allowed
   Millis start{0};               // active in [start, end)
   Millis end{0};                 // the loader fills in the scenario's duration when absent
   Millis hold{0};                // streams stay open this long; 0 closes after `ready`

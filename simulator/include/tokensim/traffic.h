@@ -1,7 +1,8 @@
 #pragma once
 // The arrival schedule of a scenario's traffic sources: when each simulated client arrives.
 // Deterministic for a given scenario and seed on every platform: uniform arrivals are evenly
-// spaced, Poisson arrivals draw exponential gaps from a seeded mt19937_64 (whose output the
+// spaced, arrival k exactly at start + k / rate in integer arithmetic (no floating point moves
+// one across a tick or the source's end); Poisson arrivals draw exponential gaps from a seeded mt19937_64 (whose output the
 // C++ standard fixes) through our own inverse-CDF rather than std::exponential_distribution
 // (whose algorithm it does not). Not thread-safe; one per run.
 
@@ -28,11 +29,14 @@ class ArrivalSchedule {
  private:
   struct SourceState {
     TrafficSource source;  // a copy: the schedule may outlive the Scenario it came from
-    double next_ms;  // exact time of the next arrival, in ms
-    uint64_t count;  // arrivals so far (uniform spacing is start + count * gap, no drift)
+    double next_ms;  // Poisson: time of the next arrival, in ms
+    uint64_t count;  // arrivals so far; uniform arrival k is at start + k * per / arrivals
     std::mt19937_64 rng;
   };
   double NextGap(SourceState& s);
+  // Uniform: whether arrival `k` comes before `until`, and its time rounded down to the ms.
+  static bool UniformBefore(const TrafficSource& src, uint64_t k, Millis until);
+  static Millis UniformAt(const TrafficSource& src, uint64_t k);
 
   std::vector<SourceState> sources_;
 };
