@@ -269,8 +269,10 @@ class Engine {
         break;
       }
       case Behaviour::kReplay:
+        // The first stream is kept for `hold`; once the client has hung it up, the same token
+        // comes back.
         IssueThen(src, [this, &src](const std::string& token) {
-          OpenStream(src, "stream", "?token=" + token, "", Millis(0), [this, &src, token] {
+          OpenStream(src, "stream", "?token=" + token, "", src.hold, [this, &src, token] {
             OpenStream(src, "replay", "?token=" + token, "", src.hold, nullptr);
           });
         });
@@ -325,36 +327,38 @@ class Engine {
                   });
   }
 
-  // Opens a stream; keeps it `hold` long (0: hangs up at ready); then runs `after_ready`.
+  // Opens a stream and keeps it `hold` long (0: hangs up at ready); once the client has hung it
+  // up, runs `after_close` (not if the stream was refused).
   void OpenStream(const TrafficSource& src, const std::string& step, const std::string& query,
-                  const std::string& bearer, Millis hold, std::function<void()> after_ready) {
+                  const std::string& bearer, Millis hold, std::function<void()> after_close) {
     ++result_.requests;
     if (MustGate(true)) {
-      gated_.push_back([this, &src, step, query, bearer, hold, after_ready = std::move(after_ready)]() mutable {
-        SendStream(src, step, query, bearer, hold, std::move(after_ready));
+      gated_.push_back([this, &src, step, query, bearer, hold, after_close = std::move(after_close)]() mutable {
+        SendStream(src, step, query, bearer, hold, std::move(after_close));
       });
       return;
     }
-    SendStream(src, step, query, bearer, hold, std::move(after_ready));
+    SendStream(src, step, query, bearer, hold, std::move(after_close));
   }
 
   void SendStream(const TrafficSource& src, const std::string& step, const std::string& query,
-                  const std::string& bearer, Millis hold, std::function<void()> after_ready) {
+                  const std::string& bearer, Millis hold, std::function<void()> after_close) {
     load_.OpenStream(std::string(vx11::kStreamPath) + query, bearer, hold.count() == 0,
-                     [this, &src, step, hold, after_ready = std::move(after_ready)](
+                     [this, &src, step, hold, after_close = std::move(after_close)](
                          uint64_t id, const HttpOutcome& o, bool ready) {
                        Count(src, step, ready ? 200 : o.status);
                        if (!ready) return;
                        const std::string server_id = ServerStreamId(o.body);
                        if (hold.count() == 0) {
                          HungUp(server_id);
-                       } else {
-                         Schedule(now_ + hold, [this, id, server_id] {
-                           load_.CloseStream(id);
-                           HungUp(server_id);
-                         });
+                         if (after_close) after_close();
+                         return;
                        }
-                       if (after_ready) after_ready();
+                       Schedule(now_ + hold, [this, id, server_id, after_close] {
+                         load_.CloseStream(id);
+                         HungUp(server_id);
+                         if (after_close) after_close();
+                       });
                      });
   }
 
