@@ -126,6 +126,19 @@ TEST(EngineTest, HeldStreamsAreOpenUntilTheirHoldEnds) {
   EXPECT_EQ(At(r, seconds(45), "vx11_operator_sse_streams_open"), 0);
 }
 
+TEST(EngineTest, AReplayClientHoldsItsFirstStreamThenReplaysTheToken) {
+  // docs/scenarios.md: the first stream is kept for `hold`, closed, then the token comes back.
+  const RunResult r = MustRun(Make(seconds(60), {{.behaviour = Behaviour::kReplay,
+                                                  .rate = PerSecond(1), .end = seconds(10),
+                                                  .hold = seconds(30)}}));
+  EXPECT_EQ(At(r, seconds(15), "vx11_operator_sse_streams_open"), 10);
+  EXPECT_EQ(At(r, seconds(15), "vx11_operator_sse_auth_failures_total", {{"reason", "replayed"}}), 0);
+  // The first closes at 30 s and is replayed at once; the last at 39 s.
+  EXPECT_EQ(At(r, seconds(45), "vx11_operator_sse_streams_open"), 0);
+  EXPECT_EQ(At(r, seconds(45), "vx11_operator_sse_auth_failures_total", {{"reason", "replayed"}}), 10);
+  EXPECT_EQ(r.behaviours.at("replay").statuses.at("replay").at(401), 10u);
+}
+
 TEST(EngineTest, InjectedLatencyIsMeasuredExactly) {
   Scenario s = Make(seconds(30), {{.behaviour = Behaviour::kIssueOnly, .rate_per_second = 1,
                                    .end = seconds(10)}});
