@@ -1,27 +1,24 @@
 #include "vx11/token.h"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
-#include <sys/random.h>
 
-#include <cerrno>
-#include <system_error>
+#include <climits>
+#include <stdexcept>
 
 namespace vx11 {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// OpenSSL's DRBG (NIST SP 800-90A), seeded and reseeded from the kernel's getrandom(2),
+// one instance per thread: a CSPRNG like getrandom itself, without a system call per token.
 void FillRandom(void* buf, size_t len) {
-  auto* p = static_cast<uint8_t*>(buf);
-  while (len > 0) {
-    const ssize_t n = getrandom(p, len, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::system_error(errno, std::generic_category(), "getrandom");
-    }
-    p += n;
-    len -= static_cast<size_t>(n);
+  if (len > INT_MAX || RAND_bytes(static_cast<unsigned char*>(buf), static_cast<int>(len)) != 1) {
+    throw std::runtime_error("RAND_bytes failed: " +
+                             std::string(ERR_error_string(ERR_get_error(), nullptr)));
   }
 }
 

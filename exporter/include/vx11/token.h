@@ -21,7 +21,8 @@ struct TokenId {
   bool operator==(const TokenId&) const = default;
 };
 
-// 128 bits from getrandom(2). Throws std::system_error only if the kernel refuses.
+// 128 bits from a CSPRNG (OpenSSL's DRBG, seeded from getrandom(2)). Throws
+// std::runtime_error only if the generator cannot be seeded.
 TokenId RandomTokenId();
 
 // "bc3eceb7-0f3c-4d5e-9a1b-2c3d4e5f6a7b".
