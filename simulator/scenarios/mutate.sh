@@ -25,13 +25,12 @@
 # therefore runs `tokensim verify` once, against copies of the rule files in a temporary
 # directory, then, for each mutant, rewrites that copy and re-runs promtool on the generated
 # tests: under a second per scenario instead of a full simulation.
-# Two differences with a full run, neither of which can let a mutant survive: the loader
-# refuses a scenario whose `firing` time is earlier than the rule's `for` (a for_x10 mutant
-# would be refused, exit 2), and here promtool fails that `firing` check instead; and
-# tokensim's own check that issued = expired + active at every scrape does not depend on the
-# rules, so it passed once and would pass again.
+# One difference with a full run, which cannot let a mutant survive: tokensim's own check
+# that issued = expired + active at every scrape does not depend on the rules, so it passed
+# once and would pass again. (A `firing` time earlier than a for_x10 mutant's `for` fails
+# either way: tokensim reports it as a failed expectation, exit 1, and promtool fails it.)
 # To check that reasoning, --full runs `tokensim run` on the scenarios for every mutant
-# (minutes rather than seconds), and counts a refused scenario as a kill.
+# (minutes rather than seconds), and counts a failing or refused scenario as a kill.
 #
 # The scenarios are tried one at a time, most likely killers first: those that expect the
 # mutated alert to fire, then those that expect it not to fire at given times, then the

@@ -93,27 +93,32 @@ class Engine {
     Millis next_scrape{0};
     Millis t{0};
     while (error_.empty()) {
+      // A scrape at t sees everything scheduled before t and nothing scheduled at t.
+      steps_due_through_ = t - Millis(1);
       MoveTo(t);
       Settle();
-      // A scrape at t sees everything scheduled before t and nothing scheduled at t.
       if (t == next_scrape) {
         Scrape(t);
         next_scrape += sc_.scrape_interval;
         if (t >= sc_.duration) break;
       }
+      // A tick's arrivals go out at its start; every scheduled step (a delayed use, the end of
+      // a hold) at its own time.
       if (t >= tick_end_) {
         tick_end_ = t + tick;
         for (const ArrivalEvent& a : arrivals_.Until(tick_end_)) Arrive(a.source);
-        Settle();
       }
+      steps_due_through_ = t;
+      Settle();
       Millis next = tick_end_;
+      if (!steps_.empty()) next = std::min(next, steps_.top().at);
       if (manual_ != nullptr) {
         const MonoTime deadline = manual_->NextDeadline();
         if (deadline != MonoTime::max()) {
           next = std::min(next, std::chrono::ceil<Millis>(deadline - start_));
         }
       }
-      t = std::min(next, next_scrape);
+      t = std::max(t + Millis(1), std::min(next, next_scrape));
     }
     // Real time: let what is still in flight finish (bounded), so the statistics are whole.
     for (const MonoTime give_up = clock_.Now() + std::chrono::seconds(5);
@@ -165,17 +170,17 @@ class Engine {
   }
 
   void RunDueSteps() {
-    while (!steps_.empty() && steps_.top().at < tick_end_ && steps_.top().at <= Horizon()) {
+    while (!steps_.empty() && steps_.top().at <= Horizon()) {
       auto run = steps_.top().run;
       steps_.pop();
       run();
     }
   }
 
-  // Steps due by now: in virtual time everything up to the tick's end is "now"; in real time
-  // only what the wall clock has reached.
+  // Steps due by now: in virtual time those the run loop has reached (each at its own time);
+  // in real time what the wall clock has reached.
   Millis Horizon() const {
-    if (manual_ != nullptr) return tick_end_;
+    if (manual_ != nullptr) return steps_due_through_;
     return std::chrono::duration_cast<Millis>(clock_.Now() - start_);
   }
 
@@ -192,7 +197,7 @@ class Engine {
     while (error_.empty()) {
       RunDueSteps();
       load_.Pump(0);
-      const bool busy = !steps_.empty() && steps_.top().at < tick_end_;
+      const bool busy = !steps_.empty() && steps_.top().at <= steps_due_through_;
       // What is queued waits for what is on the wire, which may all be asleep in an injected
       // delay: then only time moving on lets the queue drain.
       if (!busy && load_.in_flight() - load_.queued() == manual_->Sleepers()) {
@@ -425,6 +430,7 @@ class Engine {
   Millis ttl_;
   Millis now_{0};
   Millis tick_end_{0};
+  Millis steps_due_through_{-1};  // virtual time: steps at or before this are due
   std::priority_queue<Step, std::vector<Step>, std::greater<Step>> steps_;
   uint64_t next_seq_ = 0;
   std::vector<std::string> hung_up_;  // server ids of streams we hung up, not yet settled

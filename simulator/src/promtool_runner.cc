@@ -248,7 +248,9 @@ std::vector<Verdict> VerdictsFromOutput(const std::string& scenario,
   for (size_t i = 0; i < checks.size(); ++i) {
     const Check& check = checks[i];
     Verdict verdict{scenario, check.subject, check.time, check.expected, "", false};
-    if (process.timed_out) {
+    if (!check.cannot_hold.empty()) {
+      verdict.actual = check.cannot_hold;
+    } else if (process.timed_out) {
       verdict.actual = "promtool failed: " + reason;
     } else if (failure_of[i] != nullptr) {
       verdict.actual = FailedActual(check, *failure_of[i]);

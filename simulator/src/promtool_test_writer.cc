@@ -129,6 +129,12 @@ Check AlertCheck(size_t index, const Expectation& expectation, CheckKind kind, M
     check.result_labels = AlertLabels(expectation.alert);
     check.result_value = 1;
   }
+  // Evaluations start at 0 and an alert fires once it has been pending for `for`.
+  if (kind == CheckKind::kFiring && at < expectation.rule_for) {
+    check.cannot_hold = "not firing: its rule has for: " + vx11::FormatDuration(expectation.rule_for) +
+                        ", so the earliest it can fire is " +
+                        vx11::FormatDuration(expectation.rule_for);
+  }
   return check;
 }
 

@@ -59,6 +59,16 @@ check "failing line names alert, time, expected and actual" \
   grep -qE '^cli_wrong +HighEphemeralTokenRequestRate +5m +expected firing +got not firing +FAIL$' "$work/stdout"
 check "JUnit report written" sh -c "'$tokensim' run '$work/wrong.yaml' --out '$work/c' --junit '$work/junit.xml' >/dev/null; grep -q '<failure' '$work/junit.xml'"
 
+# An expectation the rule cannot meet (firing before its `for`) is a failed expectation, not
+# invalid input: it is what CI must report when someone lengthens a `for`.
+sed -e 's/name: cli_pass/name: cli_early/' -e 's/firing: \[6m30s, 7m\]/firing: [1m30s, 7m]/' "$work/pass.yaml" >"$work/early.yaml"
+check "firing before the rule's for exits 1" \
+  test "$(status "$tokensim" run "$work/early.yaml" --out "$work/e" --junit "$work/early.xml")" = 1
+check "the failing line says why it cannot fire" \
+  grep -qE '^cli_early +HighTokenValidationFailureRate +1m30s +expected firing +got not firing: its rule has for: 2m, so the earliest it can fire is 2m +FAIL$' "$work/stdout"
+check "the JUnit failure carries the reason" grep -q '<failure message="expected firing, got not firing: its rule has for: 2m' "$work/early.xml"
+check "the other checks of that scenario still pass" test "$(grep -c ' PASS$' "$work/stdout")" = 5
+
 # Invalid input: exit 2, naming file, line and key.
 check "unknown alert exits 2" test "$(status "$tokensim" run "$work/unknown_alert.yaml")" = 2
 check "unknown alert is named with file and line" grep -q "unknown_alert.yaml:14: expect\[1\].alert: alert \"NoSuchAlert\" is not defined" "$work/stderr"

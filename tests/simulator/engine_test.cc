@@ -139,8 +139,33 @@ TEST(EngineTest, AReplayClientHoldsItsFirstStreamThenReplaysTheToken) {
   EXPECT_EQ(r.behaviours.at("replay").statuses.at("replay").at(401), 10u);
 }
 
+TEST(EngineTest, ADelayedUseHappensAtItsOwnTimeNotAtItsTicksStart) {
+  // A 500 ms TTL and a 600 ms delay: every use comes after its token expired. Run at the start
+  // of its 1 s tick, the use would come with the token still valid and succeed.
+  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kExpired, .rate = PerSecond(1),
+                                   .end = seconds(10), .delay = milliseconds(600)}});
+  s.service.token_ttl = milliseconds(500);
+  const RunResult r = MustRun(s);
+  EXPECT_EQ(r.behaviours.at("expired").statuses.at("stream").count(200), 0u);
+  EXPECT_EQ(r.behaviours.at("expired").statuses.at("stream").at(401), 10u);
+  EXPECT_EQ(At(r, seconds(15), "vx11_operator_ephemeral_tokens_invalid_total"), 10);
+}
+
+TEST(EngineTest, AHoldEndsAtItsOwnTime) {
+  // Streams held 400 ms, opened at the start of each 1 s tick, with tokens that live 300 ms: the
+  // replay after the hold finds the token expired, as it would not if the hold ended at the
+  // tick's start.
+  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kReplay, .rate = PerSecond(1),
+                                   .end = seconds(10), .hold = milliseconds(400)}});
+  s.service.token_ttl = milliseconds(300);
+  s.service.single_use = false;
+  const RunResult r = MustRun(s);
+  EXPECT_EQ(r.behaviours.at("replay").statuses.at("replay").count(200), 0u);
+  EXPECT_EQ(r.behaviours.at("replay").statuses.at("replay").at(401), 10u);
+}
+
 TEST(EngineTest, InjectedLatencyIsMeasuredExactly) {
-  Scenario s = Make(seconds(30), {{.behaviour = Behaviour::kIssueOnly, .rate_per_second = 1,
+  Scenario s = Make(seconds(30), {{.behaviour = Behaviour::kIssueOnly, .rate = PerSecond(1),
                                    .end = seconds(10)}});
   s.service.inject_issue = milliseconds(150);
   const RunResult r = MustRun(s);

@@ -564,6 +564,20 @@ TEST(VerdictsFromOutputTest, SuccessPassesEveryCheck) {
   EXPECT_EQ(verdicts[0].scenario, "demo");
 }
 
+TEST(VerdictsFromOutputTest, FiringBeforeTheRulesForFailsWithThatReason) {
+  // The rule's `for` is 20m: firing at 6m cannot hold, whatever promtool reports; at 20m it can.
+  Expectation expectation = AlertExpectation("A", {6min, 20min}, {});
+  expectation.rule_for = 20min;
+  const std::vector<Check> checks = PlanChecks(ScenarioOf({expectation}, 30min));
+  const auto verdicts =
+      VerdictsFromOutput("demo", checks, {0, false, "Unit Testing:  t.yml\n  SUCCESS\n\n"});
+  ASSERT_EQ(verdicts.size(), 2u);
+  EXPECT_FALSE(verdicts[0].passed);
+  EXPECT_EQ(verdicts[0].actual,
+            "not firing: its rule has for: 20m, so the earliest it can fire is 20m");
+  EXPECT_TRUE(verdicts[1].passed);
+}
+
 TEST(VerdictsFromOutputTest, FailureIsAttributedByExpressionAndTime) {
   const std::string output =
       "Unit Testing:  t.yml\n  FAILED:\n"

@@ -49,6 +49,9 @@ struct Check {
   bool expects_nothing = false;
   std::string result_labels;  // e.g. {alertname="X",alertstate="firing"} or {}
   double result_value = 0;
+  // Non-empty when the check cannot pass whatever promtool finds (a `firing` time earlier
+  // than the rule's `for`): why, reported as the check's failure.
+  std::string cannot_hold;
 };
 
 // The checks of every expectation, in the order of `scenario.expect`: for an alert, its

@@ -71,6 +71,9 @@ struct Expectation {
   std::vector<Millis> firing;      // must be firing at each of these times
   std::vector<Millis> not_firing;  // must not be firing at each of these times
   bool never_fires = false;        // firing at no evaluation of the whole run
+  // The alert's rule `for` (the shortest, if several rules share the name): evaluations start
+  // at 0, so a `firing` time before it cannot hold, and fails with that reason.
+  Millis rule_for{0};
 
   std::string expr;                // a PromQL expression yielding one sample
   Millis at{0};
