@@ -128,7 +128,10 @@ int Verify(const std::vector<Scenario>& scenarios, const VerifyOptions& options,
   JunitOptions junit_options;
   for (const Scenario& scenario : scenarios) {
     ScenarioOutcome outcome = VerifyScenario(scenario, options);
-    std::cout << FormatVerdictLines(outcome.verdicts) << std::flush;
+    std::cout << FormatVerdictLines(outcome.verdicts);
+    if (outcome.verdicts.empty()) std::cout << scenario.name << " no expectations: recorded only\n";
+    std::cout << std::flush;
+    junit_options.scenarios.push_back(scenario.name);
     all.insert(all.end(), outcome.verdicts.begin(), outcome.verdicts.end());
     junit_options.suite_seconds[scenario.name] = outcome.run.wall_seconds + outcome.promtool_seconds;
     outcomes.push_back(std::move(outcome));

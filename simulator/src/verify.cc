@@ -40,9 +40,10 @@ std::string Fixed(double v, int digits) {
 
 }  // namespace
 
+// A scenario without expectations only records: it passes when its run completes and keeps
+// the invariants (a failed run or a broken invariant is a verdict of its own).
 bool ScenarioOutcome::passed() const {
-  return !verdicts.empty() &&
-         std::all_of(verdicts.begin(), verdicts.end(), [](const Verdict& v) { return v.passed; });
+  return std::all_of(verdicts.begin(), verdicts.end(), [](const Verdict& v) { return v.passed; });
 }
 
 ScenarioOutcome VerifyScenario(const Scenario& scenario, const VerifyOptions& options) {
@@ -87,7 +88,16 @@ ScenarioOutcome VerifyScenario(const Scenario& scenario, const VerifyOptions& op
                                          "promtool did not run: " + e->message));
     }
   } else {
-    outcome.verdicts = std::get<PromtoolReport>(report).verdicts;
+    const PromtoolReport& r = std::get<PromtoolReport>(report);
+    outcome.verdicts = r.verdicts;
+    // With no check to carry it, a promtool failure (say, a rule file it cannot read) is a
+    // verdict of its own rather than lost.
+    if (checks.empty() && (r.process.exit_code != 0 || r.process.timed_out)) {
+      const std::string& output = r.process.output;
+      outcome.verdicts.push_back(Failure(scenario.name, "promtool test rules", "-", "passes",
+                                         r.process.timed_out ? "timed out"
+                                                             : output.substr(0, output.find('\n'))));
+    }
   }
   for (const std::string& v : outcome.run.violations) {
     outcome.verdicts.push_back(Failure(scenario.name, "issued_total == expired_total + active",
@@ -161,6 +171,7 @@ std::string FormatReport(const Scenario& scenario, const ScenarioOutcome& outcom
     out << "\n";
   }
   out << "\nchecks:\n" << FormatVerdictLines(outcome.verdicts);
+  if (outcome.verdicts.empty()) out << "  none: the scenario has no expect, it only records\n";
   out << "\nresult: " << (outcome.passed() ? "PASS" : "FAIL") << "\n";
   return out.str();
 }

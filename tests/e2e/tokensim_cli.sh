@@ -69,6 +69,28 @@ check "the failing line says why it cannot fire" \
 check "the JUnit failure carries the reason" grep -q '<failure message="expected firing, got not firing: its rule has for: 2m' "$work/early.xml"
 check "the other checks of that scenario still pass" test "$(grep -c ' PASS$' "$work/stdout")" = 5
 
+# A scenario without expect only records (docs/scenarios.md): it passes and writes its series.
+printf 'name: cli_record\nduration: 1m\ntraffic:\n  - behaviour: ephemeral\n    rate: 1/s\n' >"$work/record.yaml"
+check "a scenario without expect exits 0" \
+  test "$(status "$tokensim" run "$work/record.yaml" --out "$work/r" --junit "$work/record.xml")" = 0
+check "it says it only recorded" grep -q '^cli_record no expectations: recorded only$' "$work/stdout"
+check "its summary passes" grep -q '^PASS: 1 of 1 scenarios passed' "$work/stdout"
+check "its series are written" grep -q '^vx11_operator_ephemeral_tokens_issued_total' "$work/r/cli_record/series.om.txt"
+check "its JUnit suite is there, empty" grep -q '<testsuite name="cli_record" tests="0" failures="0"' "$work/record.xml"
+
+# JUnit stays well-formed XML whatever bytes a scenario holds (here Latin-1 in an expr).
+well_formed_xml() {
+  if command -v xmllint >/dev/null; then xmllint --noout "$1"
+  elif command -v python3 >/dev/null; then python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$1"
+  else iconv -f UTF-8 -t UTF-8 "$1" >/dev/null  # no XML parser: at least valid UTF-8
+  fi
+}
+{ cat "$work/pass.yaml"; printf '  - expr: sum(vx11_operator_ephemeral_tokens_issued_total{service="caf\xe9\xff"}) or vector(0)\n    at: 1m\n    equals: 0\n'; } \
+  | sed -e 's/name: cli_pass/name: cli_bytes/' >"$work/bytes.yaml"
+"$tokensim" run "$work/bytes.yaml" --out "$work/x" --junit "$work/bytes.xml" >/dev/null 2>&1
+check "JUnit with non-UTF-8 bytes in an expr is well-formed" well_formed_xml "$work/bytes.xml"
+check "the bytes became U+FFFD" grep -q $'caf\xef\xbf\xbd\xef\xbf\xbd' "$work/bytes.xml"
+
 # Invalid input: exit 2, naming file, line and key.
 check "unknown alert exits 2" test "$(status "$tokensim" run "$work/unknown_alert.yaml")" = 2
 check "unknown alert is named with file and line" grep -q "unknown_alert.yaml:14: expect\[1\].alert: alert \"NoSuchAlert\" is not defined" "$work/stderr"

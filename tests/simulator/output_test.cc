@@ -802,6 +802,64 @@ TEST(JunitWriterTest, EscapesMarkupAndControlCharacters) {
       << xml;
 }
 
+// Whether `s` is UTF-8 holding only characters XML 1.0 allows (tab, newline and carriage return
+// among the controls), which is what a well-formed report needs of its bytes.
+bool IsXmlText(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+      ++i;
+      continue;
+    }
+    const size_t n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    uint32_t code = c & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+      code = (code << 6) | (s[i + k] & 0x3F);
+    }
+    const uint32_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF) || code == 0xFFFE ||
+        code == 0xFFFF) {
+      return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+TEST(JunitWriterTest, ReportIsWellFormedWhateverBytesAScenarioHolds) {
+  // Latin-1, a truncated sequence, an overlong '/', a surrogate, U+FFFF, a stray continuation
+  // byte and 0xFF: each byte that does not start an XML character becomes U+FFFD; valid
+  // multi-byte characters (é, €, 😀) stay as they are.
+  const std::string hostile = "caf\xE9 \xE2\x82 \xC0\xAF \xED\xA0\x80 \xEF\xBF\xBF \x80\xFF "
+                              "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";
+  const std::string xml = WriteJunitXml(
+      {{hostile, "sum(x{a=\"" + hostile + "\"})", "1m", "== 1", "got " + hostile, false}});
+  EXPECT_TRUE(IsXmlText(xml)) << xml;
+  const std::string r = "\xEF\xBF\xBD";
+  EXPECT_NE(xml.find("caf" + r + " " + r + r + " " + r + r + " " + r + r + r + " " + r + r + r +
+                     " " + r + r + " \xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"),
+            std::string::npos)
+      << xml;
+  EXPECT_FALSE(IsXmlText(hostile));
+}
+
+TEST(JunitWriterTest, AScenarioWithoutVerdictsGetsAnEmptySuite) {
+  JunitOptions options;
+  options.scenarios = {"quiet", "burst"};
+  EXPECT_EQ(WriteJunitXml({{"burst", "A", "1m", "firing", "firing", true}}, options),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites name=\"tokensim\" tests=\"1\" failures=\"0\" errors=\"0\">\n"
+            "  <testsuite name=\"quiet\" tests=\"0\" failures=\"0\" errors=\"0\">\n"
+            "  </testsuite>\n"
+            "  <testsuite name=\"burst\" tests=\"1\" failures=\"0\" errors=\"0\">\n"
+            "    <testcase classname=\"tokensim.burst\" name=\"A @ 1m: firing\"/>\n"
+            "  </testsuite>\n"
+            "</testsuites>\n");
+}
+
 TEST(JunitWriterTest, NoVerdictsIsAnEmptyReport) {
   EXPECT_EQ(WriteJunitXml({}),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
