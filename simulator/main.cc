@@ -23,6 +23,7 @@ using namespace tokensim;
 namespace {
 
 constexpr int kInvalidInput = 2;
+constexpr Millis kMaxTick{1000};  // bounds the arrivals a tick sends at once (Limits)
 
 // The shipped rules and scenarios: next to the sources this binary was built from, or under
 // the current directory when run from a checkout elsewhere.
@@ -99,8 +100,10 @@ bool Prepare(CommonFlags& f, VerifyOptions* options, RulesCatalog* catalog) {
   }
   std::string error;
   const auto tick = vx11::ParseDuration(f.tick, &error);
-  if (!tick || tick->count() <= 0) {
-    std::cerr << "tokensim: --tick: " << (tick ? "must be > 0" : error) << "\n";
+  if (!tick || tick->count() <= 0 || *tick > kMaxTick) {
+    std::cerr << "tokensim: --tick: "
+              << (!tick ? error : tick->count() <= 0 ? "must be > 0" : "at most 1s (a tick's arrivals go out together)")
+              << "\n";
     return false;
   }
   if (f.principal_token.empty()) {

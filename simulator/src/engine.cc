@@ -489,6 +489,10 @@ class ShutdownWaker {
 
 
 std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, const RunOptions& options) {
+  // A tick's arrivals go out together: a longer one would queue more than the rate limit.
+  if (options.tick > Millis(1000)) {
+    return ScenarioRunError{"the tick " + vx11::FormatDuration(options.tick) + " is above 1s"};
+  }
   if (scenario.scrape_interval.count() % options.tick.count() != 0) {
     return ScenarioRunError{"scrape_interval " + vx11::FormatDuration(scenario.scrape_interval) +
                     " is not a multiple of the tick " + vx11::FormatDuration(options.tick)};

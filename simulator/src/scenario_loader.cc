@@ -85,6 +85,43 @@ MaybeError ReadTiming(const StrictMap& root, Scenario* scenario) {
                                 " is not a multiple of scrape_interval " + Format(scrape) + " " +
                                 internal::GridHint(scenario->duration, scrape));
   }
+  // A run holds every scrape in memory until it writes its outputs.
+  if (scenario->duration > Limits::kMaxDuration) {
+    return duration.where.Error(Format(scenario->duration) + " is above the limit of " +
+                                Format(Limits::kMaxDuration));
+  }
+  if (scenario->duration / scrape > Limits::kMaxScrapes) {
+    const Field& blame = root.Get(root.Has("scrape_interval") ? "scrape_interval" : "duration");
+    return blame.where.Error(std::to_string(scenario->duration / scrape) + " scrapes (" +
+                             Format(scenario->duration) + " every " + Format(scrape) +
+                             ") are above the limit of " + std::to_string(Limits::kMaxScrapes));
+  }
+  return std::nullopt;
+}
+
+// All sources together: at most kMaxRatePerSecond, and kMaxArrivals over the run. Rates in
+// arrivals per 6e10 ms are integers (every Rate::per divides 60000 x 10^6), so the sums are
+// exact.
+MaybeError CheckTrafficLimits(const std::vector<Field>& fields, const Scenario& scenario) {
+  constexpr uint64_t kUnitMs = 60000ULL * 1000000ULL;
+  unsigned __int128 rate_sum = 0;      // arrivals per kUnitMs
+  unsigned __int128 arrivals_sum = 0;  // expected arrivals, each source rounded up
+  for (size_t i = 0; i < scenario.traffic.size(); ++i) {
+    const TrafficSource& src = scenario.traffic[i];
+    const auto per = static_cast<uint64_t>(src.rate.per.count());
+    rate_sum += static_cast<unsigned __int128>(src.rate.arrivals) * (kUnitMs / per);
+    const auto active = static_cast<uint64_t>((src.end - src.start).count());
+    arrivals_sum += (static_cast<unsigned __int128>(src.rate.arrivals) * active + per - 1) / per;
+    const Where& where = fields[i].where;
+    if (rate_sum * 1000 > static_cast<unsigned __int128>(Limits::kMaxRatePerSecond) * kUnitMs) {
+      return where.Error("the sources up to this one send more than the limit of " +
+                         std::to_string(Limits::kMaxRatePerSecond) + " arrivals/s together");
+    }
+    if (arrivals_sum > Limits::kMaxArrivals) {
+      return where.Error("the sources up to this one make more than the limit of " +
+                         std::to_string(Limits::kMaxArrivals) + " arrivals in the run");
+    }
+  }
   return std::nullopt;
 }
 
@@ -131,6 +168,9 @@ MaybeError ReadScenarioRoot(const YAML::Node& document, const std::string& file,
     if (auto error = internal::ReadTrafficSource(source, *scenario, &parsed)) return error;
     scenario->traffic.push_back(parsed);
   }
+  if (auto error = CheckTrafficLimits(std::get<std::vector<Field>>(traffic), *scenario)) {
+    return error;
+  }
   auto expect = ReadOptionalList(root, "expect");
   if (auto* error = std::get_if<LoadError>(&expect)) return *error;
   for (const Field& entry : std::get<std::vector<Field>>(expect)) {
@@ -143,6 +183,10 @@ MaybeError ReadScenarioRoot(const YAML::Node& document, const std::string& file,
 
 std::variant<Scenario, LoadError> LoadScenario(std::string_view text, const std::string& file,
                                                const RulesCatalog& catalog, int* name_line) {
+  if (text.size() > Limits::kMaxFileBytes) {
+    return LoadError{file, 0, "", std::to_string(text.size()) + " bytes are above the limit of " +
+                                      std::to_string(Limits::kMaxFileBytes) + " for a scenario file"};
+  }
   auto document = internal::ParseDocument(text, file);
   if (auto* error = std::get_if<LoadError>(&document)) return *error;
   Scenario scenario;
@@ -160,6 +204,13 @@ std::variant<Scenario, LoadError> LoadScenario(std::string_view text, const std:
 
 std::variant<Scenario, LoadError> LoadScenarioPath(const std::string& path,
                                                    const RulesCatalog& catalog, int* name_line) {
+  // Refused before it is read: reading it would already hold it all in memory.
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > Limits::kMaxFileBytes) {
+    return LoadError{path, 0, "", std::to_string(size) + " bytes are above the limit of " +
+                                      std::to_string(Limits::kMaxFileBytes) + " for a scenario file"};
+  }
   auto text = internal::ReadWholeFile(path);
   if (auto* error = std::get_if<LoadError>(&text)) return *error;
   return LoadScenario(std::get<std::string>(text), path, catalog, name_line);

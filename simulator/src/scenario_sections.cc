@@ -20,10 +20,15 @@ MaybeError ReadPositiveDuration(const Field& f, Millis* out) {
 }
 
 // A limit of 0 would be ambiguous (nothing allowed, or no limit), so it is refused.
-MaybeError ReadPositiveCount(const Field& f, std::optional<uint64_t>* out) {
+MaybeError ReadPositiveCount(const Field& f, std::optional<uint64_t>* out,
+                             uint64_t at_most = UINT64_MAX, std::string_view why = "") {
   uint64_t value = 0;
   if (auto error = ReadUint64(f, &value)) return error;
   if (value == 0) return f.where.Error("must be at least 1");
+  if (value > at_most) {
+    return f.where.Error(std::to_string(value) + " is above the limit of " +
+                         std::to_string(at_most) + std::string(why));
+  }
   *out = value;
   return std::nullopt;
 }
@@ -115,6 +120,12 @@ MaybeError ReadRate(const Field& f, Rate* out) {
   for (size_t i = 0; i < fraction.size(); ++i) per_ms *= 10;
   const uint64_t common = std::gcd(arrivals, per_ms);
   *out = Rate{arrivals / common, Millis(static_cast<int64_t>(per_ms / common))};
+  // arrivals / per_ms <= max / 1000 ms, in integers (both sides fit in 128 bits).
+  if (static_cast<unsigned __int128>(out->arrivals) * 1000 >
+      static_cast<unsigned __int128>(Limits::kMaxRatePerSecond) * static_cast<uint64_t>(out->per.count())) {
+    return f.where.Error("rate \"" + text + "\" is above the limit of " +
+                         std::to_string(Limits::kMaxRatePerSecond) + "/s per source");
+  }
   return std::nullopt;
 }
 
@@ -343,7 +354,10 @@ MaybeError ReadService(const Field& f, ServiceOverrides* out) {
     }
   }
   if (service.Has("max_streams")) {
-    if (auto error = ReadPositiveCount(service.Get("max_streams"), &out->max_streams)) {
+    if (auto error = ReadPositiveCount(service.Get("max_streams"), &out->max_streams,
+                                       Limits::kMaxStreams,
+                                       " (each open stream holds two file descriptors, client "
+                                       "and server, in the run's process)")) {
       return error;
     }
   }

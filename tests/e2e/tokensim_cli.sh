@@ -96,6 +96,15 @@ check "unknown alert exits 2" test "$(status "$tokensim" run "$work/unknown_aler
 check "unknown alert is named with file and line" grep -q "unknown_alert.yaml:14: expect\[1\].alert: alert \"NoSuchAlert\" is not defined" "$work/stderr"
 check "bad rate exits 2" test "$(status "$tokensim" run "$work/bad_rate.yaml")" = 2
 check "bad rate is named with file, line and key" grep -q "bad_rate.yaml:8: traffic\[1\].rate:" "$work/stderr"
+# Absurd inputs are refused up front (docs/scenarios.md, Limits), not run until memory runs out.
+sed -e 's/rate: 20\/s/rate: 1000000000000\/s/' "$work/pass.yaml" >"$work/huge_rate.yaml"
+check "a rate above the limit exits 2" test "$(status "$tokensim" run "$work/huge_rate.yaml")" = 2
+check "it is named with file, line and key" \
+  grep -q "huge_rate.yaml:8: traffic\[1\].rate: rate \"1000000000000/s\" is above the limit of 10000/s per source" "$work/stderr"
+sed -e 's/duration: 7m/duration: 10000d/' "$work/pass.yaml" >"$work/huge_duration.yaml"
+check "a duration above the limit exits 2" test "$(status "$tokensim" run "$work/huge_duration.yaml")" = 2
+check "it is named with file, line and key" grep -q "huge_duration.yaml:3: duration: .* is above the limit of 1d" "$work/stderr"
+check "a tick above 1s exits 2" test "$(status "$tokensim" run "$work/pass.yaml" --tick 15s)" = 2
 check "missing file exits 2" test "$(status "$tokensim" run "$work/nope.yaml")" = 2
 check "missing promtool exits 2" test "$(status "$tokensim" run "$work/pass.yaml" --promtool /nonexistent/promtool)" = 2
 check "--help exits 0" test "$(status "$tokensim" verify --help)" = 0

@@ -831,5 +831,82 @@ TEST_F(ScenarioFilesTest, MissingDirectoryIsAnError) {
               HasSubstr("cannot list directory"));
 }
 
+// ---- Limits: absurd inputs are refused up front, naming file, line and key ----
+
+std::string WithTraffic(std::string_view duration, std::string_view sources) {
+  return "name: a\nduration: " + std::string(duration) + "\ntraffic:\n" + std::string(sources);
+}
+
+TEST_F(ScenarioLoaderTest, RateAboveTheLimitIsRefused) {
+  const LoadError e = Fail(WithTraffic("5m", "  - behaviour: invalid\n    rate: 1000000000000/s\n"));
+  EXPECT_EQ(e.ToString(),
+            "scenarios/attack.yaml:5: traffic[0].rate: rate \"1000000000000/s\" is above the limit "
+            "of 10000/s per source");
+  EXPECT_THAT(Fail(WithTraffic("5m", "  - {behaviour: invalid, rate: 10000.000001/s}\n")).message,
+              HasSubstr("above the limit of 10000/s"));
+  EXPECT_THAT(Fail(WithTraffic("5m", "  - {behaviour: invalid, rate: 600001/m}\n")).message,
+              HasSubstr("above the limit of 10000/s"));
+  EXPECT_EQ(Load(WithTraffic("1m", "  - {behaviour: invalid, rate: 10000/s}\n")).traffic.size(), 1u);
+  EXPECT_EQ(Load(WithTraffic("1m", "  - {behaviour: invalid, rate: 600000/m}\n")).traffic.size(), 1u);
+}
+
+TEST_F(ScenarioLoaderTest, SourcesTogetherAboveTheRateLimitAreRefused) {
+  const LoadError e = Fail(WithTraffic("1m", "  - {behaviour: invalid, rate: 6000/s}\n"
+                                              "  - {behaviour: ephemeral, rate: 4000.5/s}\n"));
+  EXPECT_EQ(e.line, 5);
+  EXPECT_EQ(e.key, "traffic[1]");
+  EXPECT_THAT(e.message, HasSubstr("more than the limit of 10000 arrivals/s together"));
+  EXPECT_EQ(Load(WithTraffic("1m", "  - {behaviour: invalid, rate: 6000/s}\n"
+                                    "  - {behaviour: ephemeral, rate: 4000/s}\n"))
+                .traffic.size(),
+            2u);
+}
+
+TEST_F(ScenarioLoaderTest, MoreArrivalsThanTheLimitAreRefused) {
+  // 2000000 arrivals exactly are accepted; one more source arrival is not.
+  EXPECT_EQ(Load(WithTraffic("2010s", "  - {behaviour: invalid, rate: 1000/s, end: 2000s}\n"))
+                .traffic.size(),
+            1u);
+  const LoadError e = Fail(WithTraffic("2010s", "  - {behaviour: invalid, rate: 1000/s, end: 2000s}\n"
+                                                 "  - {behaviour: invalid, rate: 1/m, end: 1s}\n"));
+  EXPECT_EQ(e.key, "traffic[1]");
+  EXPECT_THAT(e.message, HasSubstr("more than the limit of 2000000 arrivals in the run"));
+}
+
+TEST_F(ScenarioLoaderTest, DurationAboveTheLimitIsRefused) {
+  const LoadError e = Fail("name: a\nduration: 10000d\n");
+  EXPECT_EQ(e.line, 2);
+  EXPECT_EQ(e.key, "duration");
+  EXPECT_THAT(e.message, HasSubstr("is above the limit of 1d"));
+  EXPECT_THAT(Fail("name: a\nduration: 1d15s\n").message, HasSubstr("above the limit of 1d"));
+  EXPECT_EQ(Load("name: a\nduration: 1d\n").duration, std::chrono::hours(24));
+}
+
+TEST_F(ScenarioLoaderTest, MoreScrapesThanTheLimitAreRefused) {
+  const LoadError e = Fail("name: a\nduration: 1d\nscrape_interval: 5s\nevaluation_interval: 5s\n");
+  EXPECT_EQ(e.ToString(),
+            "scenarios/attack.yaml:3: scrape_interval: 17280 scrapes (1d every 5s) are above the "
+            "limit of 10000");
+  EXPECT_EQ(Load("name: a\nduration: 10000s\nscrape_interval: 1s\nevaluation_interval: 1s\n")
+                .duration,
+            seconds(10000));
+  EXPECT_EQ(Fail("name: a\nduration: 10001s\nscrape_interval: 1s\nevaluation_interval: 1s\n").key,
+            "scrape_interval");
+}
+
+TEST_F(ScenarioLoaderTest, StreamCapAboveTheLimitIsRefused) {
+  const LoadError e = Fail("name: a\nduration: 5m\nservice:\n  max_streams: 1000000000000\n");
+  EXPECT_EQ(e.key, "service.max_streams");
+  EXPECT_EQ(e.line, 4);
+  EXPECT_THAT(e.message, HasSubstr("above the limit of 4000"));
+  EXPECT_EQ(Load("name: a\nduration: 5m\nservice:\n  max_streams: 4000\n").service.max_streams, 4000u);
+}
+
+TEST_F(ScenarioLoaderTest, FileAboveTheSizeLimitIsRefused) {
+  std::string text = "name: a\nduration: 5m\ndescription: >\n";
+  while (text.size() <= (1u << 20)) text += "  padding padding padding padding padding padding\n";
+  EXPECT_THAT(Fail(text).message, HasSubstr("above the limit of 1048576 for a scenario file"));
+}
+
 }  // namespace
 }  // namespace tokensim

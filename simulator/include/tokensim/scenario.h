@@ -83,6 +83,19 @@ struct Expectation {
   int line = 0;
 };
 
+// What the loader accepts at most (docs/scenarios.md, "Limits"). Everything a run holds in
+// memory grows with one of these: scrapes with the recording, arrivals with the queued
+// requests and the pending delayed uses, streams with their connections. Refusing more up
+// front keeps memory bounded for any accepted scenario.
+struct Limits {
+  static constexpr Millis kMaxDuration{24 * 3600 * 1000};  // 1d
+  static constexpr int64_t kMaxScrapes = 10000;            // duration / scrape_interval
+  static constexpr uint64_t kMaxRatePerSecond = 10000;     // each source, and all together
+  static constexpr uint64_t kMaxArrivals = 2000000;        // all sources over the whole run
+  static constexpr uint64_t kMaxStreams = 4000;            // service.max_streams
+  static constexpr size_t kMaxFileBytes = 1 << 20;         // the scenario file
+};
+
 struct Scenario {
   std::string name;         // [a-z0-9_]+
   std::string description;
