@@ -74,7 +74,8 @@ void AddCommon(CLI::App* cmd, CommonFlags& f) {
   cmd->add_option("--tick", f.tick, "Virtual-time granularity, a duration (default 1s)");
   cmd->add_option("--parallel", f.parallel,
                   "Requests on the wire at once, each on its own keep-alive connection, and as many "
-                  "stream opens awaiting their answer; open streams are not counted (default 32)")
+                  "stream opens awaiting their answer; open streams are not counted. A bound on "
+                  "wall time only: results do not depend on it (default 32)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--service-log", f.service_log,
                   "Write the in-process service's log to this file (default: discarded)");
@@ -136,10 +137,10 @@ int Verify(const std::vector<Scenario>& scenarios, const VerifyOptions& options,
     std::cout << std::flush;
     junit_options.scenarios.push_back(scenario.name);
     all.insert(all.end(), outcome.verdicts.begin(), outcome.verdicts.end());
-    junit_options.suite_seconds[scenario.name] = outcome.run.wall_seconds + outcome.promtool_seconds;
     outcomes.push_back(std::move(outcome));
   }
   std::cout << "\n" << FormatSummary(outcomes);
+  std::cerr << FormatTimings(outcomes);
   std::cout << "outputs: " << options.out_dir << "/<scenario>/{promtool-test.yml,series.om.txt,report.txt}\n";
   if (!junit.empty()) {
     std::ofstream out(junit);

@@ -199,7 +199,13 @@ class Engine {
       load_.Pump(0);
       const bool busy = !steps_.empty() && steps_.top().at <= steps_due_through_;
       // What is queued waits for what is on the wire, which may all be asleep in an injected
-      // delay: then only time moving on lets the queue drain.
+      // delay. Letting time move on first would send the queued ones later in virtual time
+      // than the scenario says, and how much later would depend on --parallel: so the bound
+      // gives way, and they all go out now (RunScenario sizes the server for it).
+      if (!busy && load_.queued() > 0 && load_.in_flight() - load_.queued() == manual_->Sleepers()) {
+        load_.SendQueuedNow();
+        continue;
+      }
       if (!busy && load_.in_flight() - load_.queued() == manual_->Sleepers()) {
         // Every stream we hung up must have been noticed by the server, and the server may
         // hold no stream we do not count as open or on its way (a safety net for a stream
@@ -385,7 +391,8 @@ class Engine {
 
   void Scrape(Millis t) {
     ++result_.requests;
-    const HttpOutcome outcome = load_.Fetch("/metrics");
+    // In virtual time every connection may be busy with a request asleep on the clock.
+    const HttpOutcome outcome = load_.Fetch("/metrics", /*now=*/manual_ != nullptr);
     if (outcome.status != 200) {
       error_ = "scrape at " + vx11::FormatDuration(t) + " failed: " + outcome.Problem();
       return;
@@ -522,13 +529,16 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
                                   ServiceLogger(clock, options));
     // Declared before the server, so it outlives the server's shutdown (see ShutdownWaker).
     ShutdownWaker waker(clock);
+    // The server runs the handlers that may sleep on a pool of extra_threads threads, and a
+    // handler asleep on the virtual clock holds its thread until time moves. Virtual time
+    // keeps every request due on the wire at once, whatever the bound (Settle), so the pool
+    // has room for the most the scenario can keep asleep, a quarter more, and what --parallel
+    // puts on the wire besides: no handler ever waits for a thread, which in virtual time
+    // could be for ever.
+    const auto asleep = static_cast<int>(MaxRequestsInFlight(scenario, options.tick));
     vx11::OperatorServer server(service, clock,
                                 {.run_maintenance = false,
-                                 // Requests and stream opens on the wire (HttpLoad bounds
-                                 // each by max_parallel), and room for health and scrapes:
-                                 // civetweb never has to queue a connection, which in virtual
-                                 // time could wait for ever on a thread asleep on the clock.
-                                 .extra_threads = 2 * options.max_parallel + 16});
+                                 .extra_threads = 2 * options.max_parallel + asleep + asleep / 4 + 16});
     std::variant<RunResult, ScenarioRunError> result = ScenarioRunError{"not run"};
     {
       Engine engine(scenario, options, clock, &clock, &service, server.url(), principal);

@@ -196,13 +196,14 @@ void HttpLoad::Request(const std::string& method, const std::string& path,
   }
 }
 
-HttpOutcome HttpLoad::Fetch(const std::string& path) {
+HttpOutcome HttpLoad::Fetch(const std::string& path, bool now) {
   bool done = false;
   HttpOutcome outcome;
   Request("GET", path, "", [&](const HttpOutcome& o) {
     outcome = o;
     done = true;
   });
+  if (now) SendQueuedNow();
   while (!done) Pump(5);
   return outcome;
 }
@@ -220,6 +221,21 @@ uint64_t HttpLoad::OpenStream(const std::string& path, const std::string& bearer
   queued_streams_.push_back(t);
   StartQueuedStreams();
   return t->stream_id;
+}
+
+void HttpLoad::SendQueuedNow() {
+  if (requests_) requests_->SendQueuedNow();
+  while (!queued_.empty()) {
+    Transfer* t = queued_.front();
+    queued_.pop_front();
+    Start(t);
+  }
+  while (!queued_streams_.empty()) {
+    Transfer* t = queued_streams_.front();
+    queued_streams_.pop_front();
+    ++stream_attempts_;
+    Start(t);
+  }
 }
 
 void HttpLoad::StartQueuedStreams() {

@@ -107,6 +107,15 @@ void KeepAliveClient::Dispatch() {
   }
 }
 
+void KeepAliveClient::SendQueuedNow() {
+  Dispatch();
+  while (!queue_.empty()) {
+    Pending p = std::move(queue_.front());
+    queue_.pop_front();
+    Open(std::move(p));
+  }
+}
+
 void KeepAliveClient::Assign(Conn* c, Pending p) {
   c->busy = true;
   c->pending = std::move(p);
@@ -235,7 +244,7 @@ void KeepAliveClient::Complete(Conn* c, HttpOutcome outcome, bool keep) {
   c->pending = Pending{};
   c->busy = false;
   c->reused = true;
-  if (keep) {
+  if (keep && (static_cast<int>(conns_.size()) <= max_connections_ || !queue_.empty())) {
     idle_.push_back(c);
   } else {
     CloseConn(c);

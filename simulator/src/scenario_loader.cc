@@ -7,6 +7,7 @@
 
 #include "scenario_sections.h"
 #include "strict_yaml.h"
+#include "tokensim/traffic.h"
 #include "vx11/duration.h"
 
 namespace tokensim {
@@ -125,6 +126,25 @@ MaybeError CheckTrafficLimits(const std::vector<Field>& fields, const Scenario& 
   return std::nullopt;
 }
 
+// Requests asleep in injected latency at once (traffic.h). Walks the arrivals, so only once
+// CheckTrafficLimits has bounded them. When the whole is over the limit, the first prefix of
+// the sources that is names the source to blame.
+MaybeError CheckInFlightLimit(const std::vector<Field>& fields, const Scenario& scenario) {
+  if (MaxRequestsInFlight(scenario) <= Limits::kMaxInFlight) return std::nullopt;
+  Scenario upto = scenario;
+  for (size_t i = 0; i < scenario.traffic.size(); ++i) {
+    upto.traffic.assign(scenario.traffic.begin(), scenario.traffic.begin() + i + 1);
+    const uint64_t in_flight = MaxRequestsInFlight(upto);
+    if (in_flight > Limits::kMaxInFlight) {
+      return fields[i].where.Error(
+          "with service.inject_latency the sources up to this one can keep up to " +
+          std::to_string(in_flight) + " requests asleep in the service at once, above the limit of " +
+          std::to_string(Limits::kMaxInFlight) + " (lower the rate or the injected latency)");
+    }
+  }
+  return std::nullopt;  // not reached: the whole is a prefix
+}
+
 MaybeError ReadSeed(const StrictMap& root, Scenario* scenario) {
   if (!root.Has("seed")) return std::nullopt;
   return internal::ReadUint64(root.Get("seed"), &scenario->seed);
@@ -169,6 +189,9 @@ MaybeError ReadScenarioRoot(const YAML::Node& document, const std::string& file,
     scenario->traffic.push_back(parsed);
   }
   if (auto error = CheckTrafficLimits(std::get<std::vector<Field>>(traffic), *scenario)) {
+    return error;
+  }
+  if (auto error = CheckInFlightLimit(std::get<std::vector<Field>>(traffic), *scenario)) {
     return error;
   }
   auto expect = ReadOptionalList(root, "expect");

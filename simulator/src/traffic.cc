@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 
 namespace tokensim {
 
@@ -60,6 +61,34 @@ std::vector<ArrivalEvent> ArrivalSchedule::Until(Millis until) {
   std::stable_sort(out.begin(), out.end(),
                    [](const ArrivalEvent& a, const ArrivalEvent& b) { return a.at < b.at; });
   return out;
+}
+
+uint64_t MaxRequestsInFlight(const Scenario& scenario, Millis tick) {
+  const ServiceOverrides& o = scenario.service;
+  // A client's requests follow each other with no virtual time between them: the issue, then
+  // at most two stream opens (replay), each asleep in the lookup and then the establishment.
+  const Millis longest = o.inject_issue + 2 * (o.inject_lookup + o.inject_establish);
+  if (longest <= Millis(0)) return 0;
+  // An arrival at a goes out at its tick's start, in (a - tick, a], and is on the wire at most
+  // `longest` from there: so at instant T only arrivals in [T - longest, T + tick) are.
+  const Millis window = longest + tick;
+  ArrivalSchedule schedule(scenario);
+  std::vector<std::deque<Millis>> recent(scenario.traffic.size());
+  std::vector<uint64_t> most(scenario.traffic.size(), 0);
+  for (Millis until{0}; until < scenario.duration;) {
+    until = std::min(scenario.duration, until + Millis(60000));
+    for (const ArrivalEvent& a : schedule.Until(until)) {
+      std::deque<Millis>& q = recent[a.source];
+      q.push_back(a.at);
+      while (q.front() + window <= a.at) q.pop_front();
+      most[a.source] = std::max<uint64_t>(most[a.source], q.size());
+    }
+  }
+  uint64_t total = 0;
+  for (size_t i = 0; i < most.size(); ++i) {
+    total += most[i] * (scenario.traffic[i].behaviour == Behaviour::kExpired ? 2 : 1);
+  }
+  return total;
 }
 
 }  // namespace tokensim

@@ -175,10 +175,10 @@ TEST(EngineTest, InjectedLatencyIsMeasuredExactly) {
   EXPECT_DOUBLE_EQ(At(r, seconds(30), "vx11_operator_ephemeral_token_issue_duration_seconds_sum"), 1.5);
 }
 
-TEST(EngineTest, RequestsBeyondTheConnectionPoolWaitForTheSleepingOnes) {
-  // 10 requests a tick on 4 connections, each asleep 150 ms in the service: time must move on
-  // to free connections for the queued ones, and each still measures exactly 150 ms.
-  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kIssueOnly, .rate_per_second = 10,
+TEST(EngineTest, RequestsBeyondTheConnectionPoolDoNotWaitForTheSleepingOnes) {
+  // 10 requests a tick on 4 connections, each asleep 150 ms in the service: the queued ones go
+  // out at once rather than later in virtual time, and each measures exactly 150 ms.
+  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kIssueOnly, .rate = PerSecond(10),
                                    .end = seconds(3)}});
   s.service.inject_issue = milliseconds(150);
   RunOptions options;
@@ -189,13 +189,45 @@ TEST(EngineTest, RequestsBeyondTheConnectionPoolWaitForTheSleepingOnes) {
   EXPECT_DOUBLE_EQ(At(r, seconds(15), "vx11_operator_ephemeral_token_issue_duration_seconds_sum"), 4.5);
 }
 
+TEST(EngineTest, ResultsDoNotDependOnParallel) {
+  // Latency-heavy: 20 consoles a second, each asleep 150 ms for its token and 1.5 s to open its
+  // stream, plus delayed uses and replays. Whatever bounds the wire, every request goes out at
+  // its time in virtual time, so every scrape and every status count is the same.
+  Scenario s = Make(seconds(45), {{.behaviour = Behaviour::kEphemeral, .rate = PerSecond(20),
+                                   .end = seconds(20), .hold = seconds(2)},
+                                  {.behaviour = Behaviour::kExpired, .rate = PerSecond(5),
+                                   .end = seconds(20), .arrival = Arrival::kPoisson,
+                                   .delay = seconds(2)},
+                                  {.behaviour = Behaviour::kReplay, .rate = PerSecond(3),
+                                   .end = seconds(20)}});
+  s.service.token_ttl = seconds(2);
+  s.service.inject_issue = milliseconds(150);
+  s.service.inject_lookup = milliseconds(10);
+  s.service.inject_establish = milliseconds(1500);
+  RunOptions options;
+  options.max_parallel = 32;
+  const RunResult reference = MustRun(s, options);
+  // Every console and every replay's first stream got in; every replay was refused.
+  EXPECT_EQ(At(reference, seconds(30), "vx11_operator_sse_connections_ephemeral_total"), 400 + 60);
+  EXPECT_EQ(At(reference, seconds(30), "vx11_operator_sse_auth_failures_total",
+               {{"reason", "replayed"}}), 60);
+  for (int parallel : {1, 2, 64}) {
+    options.max_parallel = parallel;
+    const RunResult r = MustRun(s, options);
+    ExpectIdenticalScrapes(reference, r);
+    for (const auto& [name, counts] : reference.behaviours) {
+      EXPECT_EQ(counts.statuses, r.behaviours.at(name).statuses) << name << " at --parallel " << parallel;
+    }
+  }
+}
+
 TEST(EngineTest, ABadTokenFloodWithSlowLookupsNeitherStallsNorCrowdsOutStreams) {
   // 40 bad tokens a tick, each asleep 2 ms in the lookup, with only 4 stream opens on the wire
   // at once and a cap of 5 streams: the opens queue, time moves on, every bad token is a 401
   // counted as invalid, and the good streams fill the cap.
-  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kInvalid, .rate_per_second = 40,
+  Scenario s = Make(seconds(15), {{.behaviour = Behaviour::kInvalid, .rate = PerSecond(40),
                                    .end = seconds(5)},
-                                  {.behaviour = Behaviour::kEphemeral, .rate_per_second = 2,
+                                  {.behaviour = Behaviour::kEphemeral, .rate = PerSecond(2),
                                    .end = seconds(5), .hold = seconds(60)}});
   s.service.max_streams = 5;
   s.service.inject_lookup = milliseconds(2);

@@ -902,6 +902,22 @@ TEST_F(ScenarioLoaderTest, StreamCapAboveTheLimitIsRefused) {
   EXPECT_EQ(Load("name: a\nduration: 5m\nservice:\n  max_streams: 4000\n").service.max_streams, 4000u);
 }
 
+TEST_F(ScenarioLoaderTest, MoreRequestsAsleepAtOnceThanTheLimitAreRefused) {
+  // 500/s with 1 s establishment and 1 s issuance: 500 x (1 + 2 + 1) s = 2000 asleep at most,
+  // at the limit; at 501/s, 2004 are over it.
+  const std::string service = "service:\n  inject_latency: {issue: 1s, establish: 1s}\n";
+  EXPECT_EQ(Load("name: a\nduration: 5m\n" + service +
+                 "traffic:\n  - {behaviour: ephemeral, rate: 500/s, end: 1m}\n")
+                .traffic.size(),
+            1u);
+  const LoadError e = Fail("name: a\nduration: 5m\n" + service +
+                           "traffic:\n  - {behaviour: invalid, rate: 1/s}\n"
+                           "  - {behaviour: ephemeral, rate: 500/s, end: 1m}\n");
+  EXPECT_EQ(e.key, "traffic[1]");
+  EXPECT_EQ(e.line, 7);
+  EXPECT_THAT(e.message, HasSubstr("2004 requests asleep in the service at once, above the limit of 2000"));
+}
+
 TEST_F(ScenarioLoaderTest, FileAboveTheSizeLimitIsRefused) {
   std::string text = "name: a\nduration: 5m\ndescription: >\n";
   while (text.size() <= (1u << 20)) text += "  padding padding padding padding padding padding\n";

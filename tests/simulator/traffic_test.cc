@@ -109,5 +109,25 @@ TEST(ArrivalScheduleTest, EveryTickGetsExactlyItsUniformArrivals) {
   }
 }
 
+TEST(MaxRequestsInFlightTest, NothingStaysOnTheWireWithoutInjectedLatency) {
+  EXPECT_EQ(MaxRequestsInFlight(WithSources({{.rate = PerSecond(1000), .end = milliseconds(60000)}})), 0u);
+}
+
+TEST(MaxRequestsInFlightTest, CountsTheArrivalsOfTheLongestStayPlusATick) {
+  // 10/s, 150 ms asleep per token: the arrivals of any 1150 ms, 12 of them.
+  Scenario s = WithSources({{.behaviour = Behaviour::kIssueOnly, .rate = PerSecond(10),
+                             .end = milliseconds(60000)}});
+  s.service.inject_issue = milliseconds(150);
+  EXPECT_EQ(MaxRequestsInFlight(s), 12u);
+  // A replay opens two streams: 150 + 2 x (10 + 1500) ms + 1 s = 4170 ms, 42 arrivals.
+  s.traffic[0].behaviour = Behaviour::kReplay;
+  s.service.inject_lookup = milliseconds(10);
+  s.service.inject_establish = milliseconds(1500);
+  EXPECT_EQ(MaxRequestsInFlight(s), 42u);
+  // Delayed uses overlap new clients: twice.
+  s.traffic[0].behaviour = Behaviour::kExpired;
+  EXPECT_EQ(MaxRequestsInFlight(s), 84u);
+}
+
 }  // namespace
 }  // namespace tokensim

@@ -41,8 +41,15 @@ class HttpLoad {
                RequestDone done);
 
   // GETs `path` and pumps until the answer is in (other transfers move along meanwhile).
-  // Must not be called from a callback.
-  HttpOutcome Fetch(const std::string& path);
+  // `now`: sent at once, beyond the bound if need be (SendQueuedNow). Must not be called from a
+  // callback.
+  HttpOutcome Fetch(const std::string& path, bool now = false);
+
+  // Sends every queued request and stream open now, beyond `max_parallel`. For virtual time:
+  // when everything on the wire waits on the clock, which moves only once everything due now
+  // has been sent, holding the rest back would delay them in virtual time and change what the
+  // run records. The caller sizes the server for what that puts on the wire.
+  void SendQueuedNow();
 
   // Opens an event stream. With `close_after_ready` the client hangs up as soon as the ready
   // event has arrived, as a page that only checks connectivity would.

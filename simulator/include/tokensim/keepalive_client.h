@@ -43,6 +43,12 @@ class KeepAliveClient {
   // Authorization when non-empty. `done` runs from a later Process() call, exactly once.
   void Request(std::string_view method, std::string_view path, std::string_view bearer, Done done);
 
+  // Sends every queued request now, each on a new connection beyond `max_connections` when no
+  // connection is free. For virtual time, where the busy connections may all be waiting on a
+  // clock that moves only once everything due now has been sent. A connection beyond the limit
+  // is closed once its answer is in and nothing is queued for it.
+  void SendQueuedNow();
+
   // Does whatever the sockets allow without blocking, then runs the callbacks of the requests
   // that finished.
   void Process();

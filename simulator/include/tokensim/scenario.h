@@ -94,6 +94,9 @@ struct Limits {
   static constexpr uint64_t kMaxArrivals = 2000000;        // all sources over the whole run
   static constexpr uint64_t kMaxStreams = 4000;            // service.max_streams
   static constexpr size_t kMaxFileBytes = 1 << 20;         // the scenario file
+  // Requests asleep in injected latency at one instant (traffic.h, MaxRequestsInFlight):
+  // virtual time keeps them all on the wire, each holding a thread of the server's pool.
+  static constexpr uint64_t kMaxInFlight = 2000;
 };
 
 struct Scenario {

@@ -41,4 +41,12 @@ class ArrivalSchedule {
   std::vector<SourceState> sources_;
 };
 
+// An upper bound on the requests (token POSTs and stream opens) on the wire at one instant of
+// virtual time, whatever --parallel: 0 when the service injects no latency (every request is
+// then answered before time moves on), else what the clients of any window of the injected
+// delays plus one `tick` can have in flight, one request each at a time (twice for `expired`
+// sources, whose delayed uses overlap new clients). Virtual time sends all of them at once
+// rather than let a bound on the wire delay them, so this sizes the in-process server.
+uint64_t MaxRequestsInFlight(const Scenario& scenario, Millis tick = Millis(1000));
+
 }  // namespace tokensim

@@ -35,8 +35,13 @@ ScenarioOutcome VerifyScenario(const Scenario& scenario, const VerifyOptions& op
 
 // One aligned line per verdict: scenario, subject, time, expected, actual, PASS/FAIL.
 std::string FormatVerdictLines(const std::vector<Verdict>& verdicts);
-// The per-scenario summary table and the overall result line.
+// The per-scenario summary table and the overall result line. Like every output but the
+// timings, it depends only on the scenarios, the seed and the rules: not on --parallel nor on
+// the machine's speed.
 std::string FormatSummary(const std::vector<ScenarioOutcome>& outcomes);
+// One "timing:" line per scenario, the wall-clock seconds of its run and of promtool: for
+// stderr, apart from the outputs that must repeat byte for byte.
+std::string FormatTimings(const std::vector<ScenarioOutcome>& outcomes);
 // The short per-scenario report written to report.txt.
 std::string FormatReport(const Scenario& scenario, const ScenarioOutcome& outcome);
 
