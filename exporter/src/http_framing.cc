@@ -108,9 +108,13 @@ std::variant<HttpRequest, HttpResponse> ToServiceRequest(const Request& request,
     return r;
   }
   // Origin form ("/path?query") from clients, absolute form ("http://host/path") from
-  // proxies (RFC 9112 §3.2.2: a server must accept it).
-  auto parsed = target.starts_with('/') ? boost::urls::parse_origin_form(target)
-                                        : boost::urls::parse_absolute_uri(target);
+  // proxies (RFC 9112 §3.2.2: a server must accept it). Only the path is decoded here; the
+  // query goes to the service raw, as it always has, so a stream request whose token is
+  // badly encoded is still an authentication failure that counts, not a 400 that does not.
+  const size_t question = target.find('?');
+  const std::string_view path_part = target.substr(0, question);
+  auto parsed = path_part.starts_with('/') ? boost::urls::parse_origin_form(path_part)
+                                           : boost::urls::parse_absolute_uri(path_part);
   if (!parsed) {
     return JsonError(400, "bad_request", "the request target is not a valid URI path");
   }
@@ -118,7 +122,7 @@ std::variant<HttpRequest, HttpResponse> ToServiceRequest(const Request& request,
   out.method = std::string(request.method_string());
   out.path = parsed->path();
   if (out.path.empty()) out.path = "/";
-  out.query = std::string(parsed->encoded_query());
+  if (question != std::string_view::npos) out.query = std::string(target.substr(question + 1));
   if (auto it = request.find(http::field::authorization); it != request.end()) {
     out.authorization = std::string(it->value());
   }

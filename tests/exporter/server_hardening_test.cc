@@ -142,6 +142,26 @@ TEST_F(ServerHardeningTest, PathsOfInvalidUtf8Get404Json) {
   ExpectStillServing();
 }
 
+TEST_F(ServerHardeningTest, BadlyEncodedTokenIsStillACountedAuthFailure) {
+  HttpClient client(fixture_->server.url());
+  const std::string series =
+      "vx11_operator_sse_auth_failures_total{service=\"operator-backend\",reason=\"malformed\"} ";
+  auto malformed = [&] {
+    const std::string text = client.Get("/metrics").body;
+    const size_t at = text.find(series);
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size()));
+  };
+  const double before = malformed();
+  const std::string answer = Exchange(
+      "GET /operator/api/events/stream?token=%zz%G1%\"<> HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 401 ", 0), 0u) << answer;
+  EXPECT_EQ(malformed(), before + 1);
+}
+
+TEST_F(ServerHardeningTest, UndecodablePathIs400) {
+  EXPECT_EQ(Exchange("GET /a%zz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").rfind("HTTP/1.1 400 ", 0), 0u);
+}
+
 TEST_F(ServerHardeningTest, ContentLengthWithTransferEncodingIs400AndSmuggledRequestUnanswered) {
   for (const std::string headers : {"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
                                     "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"}) {
