@@ -1,7 +1,7 @@
 // Benchmarks of the HTTP path: an in-process OperatorServer on 127.0.0.1:0 with the real
 // clock, driven over loopback by libcurl easy handles. Each benchmark thread keeps its own
-// keep-alive connection, and civetweb serves each connection on its own worker thread, so
-// ->Threads(n) means n client threads and n busy server workers on the same cores.
+// keep-alive connection; the server's event loops (one per core) serve them all, so
+// ->Threads(n) means n client threads and the server's loops on the same cores.
 //
 // Every benchmark uses UseRealTime(): items_per_second is requests per second of all threads
 // together, and "Time" is wall time over all their requests (its inverse). The latency of one

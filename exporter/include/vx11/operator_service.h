@@ -1,7 +1,7 @@
 #pragma once
 // OperatorService: the operator backend's behaviour — token issuance, stream authentication,
 // event publishing, health and metrics — independent of the HTTP transport. OperatorServer
-// (server.h) puts it on civetweb; tests call it directly.
+// (server.h) puts it on HTTP; tests and the fuzz target call it directly.
 //
 // Owns the token store, metrics and stream hub. Borrows the clock and logger, which must
 // outlive it. Thread-safe: every handler may run on many threads at once.
