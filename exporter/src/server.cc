@@ -184,7 +184,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       const bool head = parser.get().method() == http::verb::head;
       auto mapped = framing::ToServiceRequest(parser.get(), remote_);
       if (auto* own = std::get_if<HttpResponse>(&mapped)) {
-        if (!co_await Write(std::move(*own), version, keep_alive, head) || !keep_alive) co_return;
+        if (!co_await Write(std::move(*own), version, keep_alive, head)) co_return;
         continue;
       }
       HttpRequest& req = std::get<HttpRequest>(mapped);
@@ -194,14 +194,13 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
           co_await ServeStream(std::move(*stream), version);
           co_return;
         }
-        if (!co_await Write(std::get<HttpResponse>(std::move(opened)), version, keep_alive) ||
-            !keep_alive) {
+        if (!co_await Write(std::get<HttpResponse>(std::move(opened)), version, keep_alive)) {
           co_return;
         }
         continue;
       }
       HttpResponse r = co_await Call([&] { return server_.service_.Handle(req); });
-      if (!co_await Write(std::move(r), version, keep_alive, head) || !keep_alive) co_return;
+      if (!co_await Write(std::move(r), version, keep_alive, head)) co_return;
     }
   }
 
@@ -230,14 +229,15 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
         asio::use_awaitable);
   }
 
-  // Writes one answer; false if the connection is gone.
+  // Writes one answer; true if the connection goes on to the next request (it was written,
+  // and neither side asked to close).
   asio::awaitable<bool> Write(HttpResponse r, unsigned version, bool keep_alive,
                               bool head = false) {
     auto message = framing::ToBeast(std::move(r), version, keep_alive);
     if (head) message.body().clear();  // Content-Length stays that of the GET answer
     stream_.expires_after(config().request_timeout);
     auto [ec, n] = co_await http::async_write(stream_, message, kNoThrow);
-    co_return !ec;
+    co_return !ec && message.keep_alive();
   }
 
   asio::awaitable<void> ServeStream(OperatorService::OpenedStream opened, unsigned version) {

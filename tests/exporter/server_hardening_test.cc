@@ -239,6 +239,23 @@ TEST_F(ServerHardeningTest, OptionsStarGetsAllow) {
   EXPECT_NE(answer.find("Allow: GET, POST\r\n"), std::string::npos) << answer;
 }
 
+TEST_F(ServerHardeningTest, StarTargetOutsideOptionsIs400AndTheConnectionCloses) {
+  const std::string answer = Exchange(
+      "GET * HTTP/1.1\r\nHost: t\r\n\r\nGET /operator/api/health HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400 ", 0), 0u) << answer;
+  EXPECT_EQ(Count(answer, "HTTP/1.1 "), 1u) << answer;
+}
+
+TEST_F(ServerHardeningTest, KeepAliveServesPipelinedRequestsInOrder) {
+  const std::string answer = Exchange(
+      "GET /operator/api/health HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /operator/api/nope HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /operator/api/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(Count(answer, "HTTP/1.1 200 "), 2u) << answer;
+  EXPECT_EQ(Count(answer, "HTTP/1.1 404 "), 1u) << answer;
+  EXPECT_LT(answer.find("HTTP/1.1 404 "), answer.rfind("HTTP/1.1 200 "));
+}
+
 TEST_F(ServerHardeningTest, MissingHostIs400) {
   EXPECT_EQ(Exchange("GET /operator/api/health HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 400 ", 0), 0u);
   // HTTP/1.0 needs no Host.
