@@ -183,12 +183,15 @@ int main(int argc, char** argv) {
   verify->add_option("--junit", junit, "Write a JUnit XML report here");
 
   LoadOptions load_options;
-  std::string load_duration = "10s", inject_issue = "0s", inject_lookup = "0s", inject_establish = "0s";
+  std::string load_duration = "10s", load_hold = "0s", inject_issue = "0s", inject_lookup = "0s",
+              inject_establish = "0s";
   CLI::App* load = app.add_subcommand(
       "load", "Measure the guide's latency SLOs under real-time load (loopback only)");
   load->add_option("--rate", load_options.flows_per_second,
                    "Flows per second, each a token POST and a stream open (default 200, max 5000)");
   load->add_option("--duration", load_duration, "How long to offer load (default 10s, max 5m)");
+  load->add_option("--hold", load_hold,
+                   "How long each flow keeps its stream open after ready (default 0s: hang up at once; max 5m)");
   load->add_option("--target", load_options.target_url,
                    "A running operator-backend on loopback (default: one in-process on the real clock)");
   load->add_option("--principal-token", load_options.principal_token,
@@ -209,6 +212,7 @@ int main(int argc, char** argv) {
   if (load->parsed()) {
     std::string error;
     for (auto [text, field, flag] : {std::tuple{&load_duration, &load_options.duration, "--duration"},
+                                     std::tuple{&load_hold, &load_options.hold, "--hold"},
                                      std::tuple{&inject_issue, &load_options.inject_issue, "--inject-issue"},
                                      std::tuple{&inject_lookup, &load_options.inject_lookup, "--inject-lookup"},
                                      std::tuple{&inject_establish, &load_options.inject_establish, "--inject-establish"}}) {

@@ -2,13 +2,16 @@
 # End-to-end test of the tokensim command line: exit codes and messages for good, failing and
 # invalid input; byte-identical outputs for the same scenario and seed; generated promtool
 # tests that pass when promtool is run by hand; the SLO load mode.
-# Usage: tokensim_cli.sh TOKENSIM PROMTOOL SOURCE_DIR
+# Usage: tokensim_cli.sh TOKENSIM PROMTOOL SOURCE_DIR OPERATOR_BACKEND
 set -uo pipefail
 tokensim=$1
 promtool=$2
 src=$3
+backend=$4
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pid=
+trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 
 failures=0
 check() {  # check NAME COMMAND...
@@ -114,6 +117,19 @@ check "load: SLOs met" test "$(status "$tokensim" load --rate 100 --duration 2s)
 check "load: injected 80ms issuance misses its SLO" test "$(status "$tokensim" load --rate 50 --duration 1s --inject-issue 80ms)" = 1
 check "load: the missed SLO is named" grep -q '^Token issuance latency .*MISSED$' "$work/stdout"
 check "load: refuses non-loopback targets" test "$(status "$tokensim" load --target http://example.com:8011 --principal-token x)" = 2
+# Held streams: 300 flows/s held 4 s put ~1,200 streams open at once, beyond the default cap
+# of 1,000; the in-process service is sized for them, so none is refused.
+check "load: streams held as asked" test "$(status "$tokensim" load --rate 300 --duration 3s --hold 4s)" = 0
+check "load: every stream held to the end" grep -q ', 900 streams held to the end of their hold$' "$work/stdout"
+check "load: no establishment errors" grep -qE '^SSE stream establishment +900 +0 ' "$work/stdout"
+check "load: a hold beyond the limit exits 2" test "$(status "$tokensim" load --hold 6m)" = 2
+# Errors are named by reason: a --target whose stream cap is 5, 20 flows held beyond it.
+export VX11_OPERATOR_PRINCIPAL_TOKEN=cli-load-principal
+check "load: a small target starts" start_backend "$backend" --web.listen-address=127.0.0.1:0 --sse.max-streams=5
+check "load: refusals at the target's cap fail the run" test "$(status "$tokensim" load --target "$base" --rate 20 --duration 1s --hold 3s)" = 1
+check "load: they are named by reason" grep -qE '^  SSE stream establishment error: HTTP 503 x15$' "$work/stdout"
+check "load: the five that fit are held" grep -q ', 5 streams held to the end of their hold$' "$work/stdout"
+kill -TERM "$pid"; wait "$pid"; pid=
 
 echo "$failures failure(s)"
 exit $((failures > 0))
