@@ -12,6 +12,7 @@
 
 #include "tokensim/junit_writer.h"
 #include "tokensim/load.h"
+#include "tokensim/mutate.h"
 #include "tokensim/rules_catalog.h"
 #include "tokensim/scenario_loader.h"
 #include "tokensim/verify.h"
@@ -155,6 +156,59 @@ int Verify(const std::vector<Scenario>& scenarios, const VerifyOptions& options,
   return ok ? 0 : 1;
 }
 
+// The flags `mutate` and `coverage` share with run and verify (no --target, no --out: they
+// record every scenario in process, once).
+void AddAnalysis(CLI::App* cmd, CommonFlags& f) {
+  cmd->add_option("--rules", f.rules,
+                  "Prometheus rule file (repeatable; default: the shipped rules/prometheus-rules.yml "
+                  "and rules/slo-rules.yml)");
+  cmd->add_option("--promtool", f.promtool, "promtool binary (default: promtool on PATH)");
+  cmd->add_option("--tick", f.tick, "Virtual-time granularity, a duration (default 1s)");
+  cmd->add_option("--parallel", f.parallel, "Requests on the wire at once per scenario run (default 32)")
+      ->check(CLI::Range(1, 1000));
+}
+
+int Mutate(const std::vector<Scenario>& scenarios, const std::vector<std::string>& promtool_tests,
+           MutateOptions options, const VerifyOptions& verify, const std::string& junit) {
+  options.rule_files = verify.rule_files;
+  options.promtool = verify.promtool;
+  options.run = verify.run;
+  auto result = RunMutations({.scenarios = scenarios, .promtool_tests = promtool_tests}, options);
+  if (auto* e = std::get_if<MutateError>(&result)) {
+    std::cerr << "tokensim: mutate: " << e->message << "\n";
+    return kInvalidInput;
+  }
+  const MutationReport& report = std::get<MutationReport>(result);
+  std::cout << "mutants: " << report.results.size() << " of the alerting rules of "
+            << options.rule_files.size() << " rule files, each checked against up to " << report.tests
+            << (promtool_tests.empty() ? " scenarios" : " promtool test files") << "\n";
+  std::cout << FormatMutationReport(report) << std::flush;
+  std::cerr << "timing: mutate: recording " << report.record_seconds << " s, promtool "
+            << report.promtool_seconds << " s\n";
+  if (!junit.empty()) {
+    std::vector<Verdict> verdicts;
+    JunitOptions junit_options{.name = "tokensim mutate"};
+    for (const MutantResult& r : report.results) {
+      Verdict v{.scenario = "mutate." + fs::path(r.mutant.file).filename().string(),
+                .subject = r.mutant.alert, .time = r.mutant.kind, .expected = "killed"};
+      v.passed = r.status == MutantResult::Status::kKilled;
+      v.actual = v.passed ? "killed by " + r.killers[0].test + ": " + r.killers[0].reason
+                 : r.status == MutantResult::Status::kSurvived
+                     ? "survived (" + r.mutant.change + "): every test passes against it"
+                     : "invalid mutant: " + r.error;
+      verdicts.push_back(std::move(v));
+    }
+    std::ofstream out(junit);
+    out << WriteJunitXml(verdicts, junit_options);
+    if (!out) {
+      std::cerr << "tokensim: cannot write " << junit << "\n";
+      return kInvalidInput;
+    }
+  }
+  if (report.invalid() > 0) return kInvalidInput;
+  return report.survived() > 0 ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -202,6 +256,37 @@ int main(int argc, char** argv) {
   load->add_option("--inject-establish", inject_establish,
                    "In-process only: latency added to each stream establishment");
 
+  CommonFlags mutate_flags;
+  MutateOptions mutate_options;
+  std::string mutate_scenarios = Shipped("simulator/scenarios");
+  std::vector<std::string> mutate_tests;
+  std::string mutate_junit;
+  CLI::App* mutate = app.add_subcommand(
+      "mutate",
+      "Mutate every alert rule (threshold x10 and /10, comparison flipped, for removed and x10,\n"
+      "range window /5 and x5, each label matcher dropped) and check that the scenarios (or\n"
+      "promtool test files) kill every mutant. Scenarios are recorded once; only promtool runs\n"
+      "again per mutant. One line per mutant, then `mutation score: K/N killed`.\n"
+      "Exit status: 0 all killed, 1 one survived, 2 invalid input");
+  mutate->add_option("--scenarios", mutate_scenarios, "Directory of scenario files (default: the shipped ones)");
+  AddAnalysis(mutate, mutate_flags);
+  mutate->add_option("--tests", mutate_tests,
+                     "Check the mutants against these hand-written promtool test files instead of "
+                     "scenarios; their rule_files entries naming a --rules file load its mutant");
+  mutate->add_option("--jobs", mutate_options.jobs,
+                     "promtool processes (and scenario recordings) at once (default 2)")
+      ->check(CLI::Range(1, 64));
+  mutate->add_flag("--all", mutate_options.all,
+                   "Check every test against every mutant and list every killer (slower)");
+  mutate->add_option("--kinds", mutate_options.kinds,
+                     "Only these mutation kinds, comma-separated (default: all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(MutationKinds()));
+  mutate->add_option("--keep", mutate_options.keep_dir,
+                     "Work in this directory and keep it: the mutated rules (m<k>/) and the "
+                     "promtool tests (tests/)");
+  mutate->add_option("--junit", mutate_junit, "Write a JUnit XML report, one test case per mutant");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -239,6 +324,19 @@ int main(int argc, char** argv) {
 
   VerifyOptions options;
   RulesCatalog catalog;
+  if (mutate->parsed()) {
+    if (!Prepare(mutate_flags, &options, &catalog)) return kInvalidInput;
+    std::vector<Scenario> mutate_set;
+    if (mutate_tests.empty()) {
+      auto loaded = LoadScenarioDir(mutate_scenarios, catalog);
+      if (auto* errors = std::get_if<std::vector<LoadError>>(&loaded)) {
+        for (const LoadError& e : *errors) std::cerr << "tokensim: " << e.ToString() << "\n";
+        return kInvalidInput;
+      }
+      mutate_set = std::get<std::vector<Scenario>>(loaded);
+    }
+    return Mutate(mutate_set, mutate_tests, mutate_options, options, mutate_junit);
+  }
   CommonFlags& flags = run->parsed() ? run_flags : verify_flags;
   if (!Prepare(flags, &options, &catalog)) return kInvalidInput;
 
