@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "tokensim/coverage.h"
 #include "tokensim/junit_writer.h"
 #include "tokensim/load.h"
 #include "tokensim/mutate.h"
@@ -287,6 +288,22 @@ int main(int argc, char** argv) {
                      "promtool tests (tests/)");
   mutate->add_option("--junit", mutate_junit, "Write a JUnit XML report, one test case per mutant");
 
+  CommonFlags coverage_flags;
+  CoverageOptions coverage_options;
+  std::string coverage_scenarios = Shipped("simulator/scenarios");
+  CLI::App* coverage = app.add_subcommand(
+      "coverage",
+      "Per alert, the scenarios where it fired, only went pending, or stayed silent. An alert\n"
+      "that never fires anywhere, or never stays silent in a heavy-traffic scenario (peak\n"
+      "offered rate at least the median of the set), is not covered. Last line\n"
+      "`coverage: K/N alerts`. Exit status: 0 all covered, 1 one is not, 2 invalid input");
+  coverage->add_option("--scenarios", coverage_scenarios, "Directory of scenario files (default: the shipped ones)");
+  AddAnalysis(coverage, coverage_flags);
+  coverage->add_option("--jobs", coverage_options.jobs, "Scenarios recorded at once (default 2)")
+      ->check(CLI::Range(1, 64));
+  coverage->add_option("--out", coverage_options.out_dir,
+                       "Output directory for each scenario's alert-timeline-test.yml (default out/tokensim)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -336,6 +353,25 @@ int main(int argc, char** argv) {
       mutate_set = std::get<std::vector<Scenario>>(loaded);
     }
     return Mutate(mutate_set, mutate_tests, mutate_options, options, mutate_junit);
+  }
+  if (coverage->parsed()) {
+    if (!Prepare(coverage_flags, &options, &catalog)) return kInvalidInput;
+    auto loaded = LoadScenarioDir(coverage_scenarios, catalog);
+    if (auto* errors = std::get_if<std::vector<LoadError>>(&loaded)) {
+      for (const LoadError& e : *errors) std::cerr << "tokensim: " << e.ToString() << "\n";
+      return kInvalidInput;
+    }
+    coverage_options.rule_files = options.rule_files;
+    coverage_options.promtool = options.promtool;
+    coverage_options.run = options.run;
+    auto report = RunCoverage(std::get<std::vector<Scenario>>(loaded), catalog, coverage_options);
+    if (auto* e = std::get_if<std::string>(&report)) {
+      std::cerr << "tokensim: coverage: " << *e << "\n";
+      return kInvalidInput;
+    }
+    const CoverageReport& r = std::get<CoverageReport>(report);
+    std::cout << FormatCoverage(r);
+    return r.covered() == r.alerts.size() ? 0 : 1;
   }
   CommonFlags& flags = run->parsed() ? run_flags : verify_flags;
   if (!Prepare(flags, &options, &catalog)) return kInvalidInput;
