@@ -75,18 +75,22 @@ int HttpLoad::OnTimer(void*, long timeout_ms, void* self) {
 
 HttpLoad::HttpLoad(std::string base_url, int max_parallel)
     : base_url_(std::move(base_url)), max_parallel_(max_parallel) {
+  // First what may throw (a bad URL): once curl and epoll are set up, a throw would leak them,
+  // the destructor not running for an object never constructed.
+  if (base_url_.rfind("http://", 0) == 0) {
+    requests_ = std::make_unique<KeepAliveClient>(base_url_, max_parallel);
+  }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   CURLM* multi = curl_multi_init();
-  // Few idle connections: each holds one of the server's worker threads.
+  // Few idle connections are kept: the server keeps as few open for us.
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(max_parallel));
   curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &HttpLoad::OnSocket);
   curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &HttpLoad::OnTimer);
   curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
   multi_ = multi;
-  if (base_url_.rfind("http://", 0) == 0) {
-    requests_ = std::make_unique<KeepAliveClient>(base_url_, max_parallel);
+  if (requests_) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = requests_->poll_fd();
