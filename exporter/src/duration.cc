@@ -90,19 +90,21 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text, st
 }
 
 std::string FormatDuration(std::chrono::milliseconds d) {
-  int64_t ms = d.count();
-  if (ms == 0) return "0s";
+  if (d.count() == 0) return "0s";
   std::string out;
-  if (ms < 0) {
+  // The magnitude, unsigned: the most negative count has no positive int64_t counterpart.
+  uint64_t ms = static_cast<uint64_t>(d.count());
+  if (d.count() < 0) {
     out = "-";
-    ms = -ms;
+    ms = 0 - ms;
   }
   for (const Unit& unit : kUnits) {
     if (unit.name == "y" || unit.name == "w") continue;  // keep days as the largest unit we print
-    if (ms >= unit.ms) {
-      out += std::to_string(ms / unit.ms);
+    const auto unit_ms = static_cast<uint64_t>(unit.ms);
+    if (ms >= unit_ms) {
+      out += std::to_string(ms / unit_ms);
       out += unit.name;
-      ms %= unit.ms;
+      ms %= unit_ms;
     }
   }
   return out;

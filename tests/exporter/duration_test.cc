@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 namespace vx11 {
 namespace {
 
@@ -36,6 +39,15 @@ TEST(DurationTest, FormatsShortestSpelling) {
   EXPECT_EQ(FormatDuration(milliseconds(15000)), "15s");
   EXPECT_EQ(FormatDuration(milliseconds(5400000)), "1h30m");
   EXPECT_EQ(FormatDuration(milliseconds(90500)), "1m30s500ms");
+}
+
+TEST(DurationTest, FormatsTheExtremes) {
+  // -INT64_MIN overflows int64_t; found by tests/fuzz/duration_fuzz under UBSan.
+  EXPECT_EQ(FormatDuration(milliseconds(std::numeric_limits<int64_t>::min())),
+            "-106751991167d7h12m55s808ms");
+  EXPECT_EQ(FormatDuration(milliseconds(std::numeric_limits<int64_t>::max())),
+            "106751991167d7h12m55s807ms");
+  EXPECT_EQ(FormatDuration(milliseconds(-1500)), "-1s500ms");
 }
 
 TEST(DurationTest, FormatThenParseRoundTrips) {
