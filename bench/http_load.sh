@@ -38,6 +38,7 @@ cleanup() {
   rm -rf "$workdir"
 }
 trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
 
 principal=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 # A 10 s run of POSTs issues a few hundred thousand tokens, all alive for the 60 s TTL.
@@ -46,15 +47,7 @@ VX11_OPERATOR_PRINCIPAL_TOKEN=$principal "$binary" \
   >"$workdir/stdout" 2>"$workdir/stderr" &
 server_pid=$!
 
-# The port the kernel gave the server's listening socket.
-port=""
-for _ in $(seq 50); do
-  port=$(ss -Hltnp 2>/dev/null | grep "pid=$server_pid," | awk '{print $4}' | sed 's/.*://' | head -1)
-  [ -n "$port" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$workdir/stderr" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "http_load: operator-backend did not start listening" >&2; exit 1; }
+port=$(listening_port "$server_pid" "$workdir/stderr" http_load)
 base="http://127.0.0.1:$port"
 curl -sf --max-time 5 "$base/operator/api/health" >/dev/null
 

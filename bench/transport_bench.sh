@@ -23,20 +23,14 @@ work=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
 
 principal=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 VX11_OPERATOR_PRINCIPAL_TOKEN=$principal "$binary" --web.listen-address=127.0.0.1:0 \
   --log.level=WARNING --sse.max-streams=$((hold + rate * 2 + 100)) ${SERVER_FLAGS:-} \
   >"$work/stdout" 2>"$work/stderr" &
 pid=$!
-port=""
-for _ in $(seq 100); do
-  port=$(ss -Hltnp 2>/dev/null | grep "pid=$pid," | awk '{print $4}' | sed 's/.*://' | head -1)
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/stderr" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "transport_bench: operator-backend did not start listening" >&2; exit 1; }
+port=$(listening_port "$pid" "$work/stderr" transport_bench)
 echo "operator-backend pid $pid on 127.0.0.1:$port; hold=$hold idle=$idle rate=$rate/s for ${seconds}s"
 timeout $((seconds + 400)) "$load" --port "$port" --token "$principal" --pid "$pid" \
   --hold "$hold" --idle "$idle" --rate "$rate" --seconds "$seconds"
