@@ -26,3 +26,15 @@ start_backend() {
   exec 3<&-
   return 1
 }
+
+# check NAME COMMAND...: runs COMMAND, prints "ok   - NAME" or "FAIL - NAME", counts failures
+# in `failures` (the script exits with $((failures > 0)) at its end).
+failures=0
+check() {
+  local name=$1; shift
+  if "$@"; then echo "ok   - $name"; else echo "FAIL - $name"; failures=$((failures + 1)); fi
+}
+
+# status COMMAND...: runs COMMAND with its output in $work/stdout and $work/stderr and prints
+# its exit status.
+status() { "$@" >"$work/stdout" 2>"$work/stderr"; echo $?; }

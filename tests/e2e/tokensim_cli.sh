@@ -13,12 +13,6 @@ pid=
 trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 source "$(dirname "$0")/lib.sh"
 
-failures=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then echo "ok   - $name"; else echo "FAIL - $name"; failures=$((failures + 1)); fi
-}
-status() { "$@" >"$work/stdout" 2>"$work/stderr"; echo $?; }
 
 cat >"$work/pass.yaml" <<'YAML'
 name: cli_pass

@@ -7,12 +7,7 @@ tokensim=$1
 promtool=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-check() {
-  local name=$1; shift
-  if "$@"; then echo "ok   - $name"; else echo "FAIL - $name"; failures=$((failures + 1)); fi
-}
-status() { "$@" >"$work/stdout" 2>"$work/stderr"; echo $?; }
+source "$(dirname "$0")/lib.sh"
 
 mkdir -p "$work/s"
 cat >"$work/s/flood.yaml" <<'YAML'

@@ -9,13 +9,8 @@ tokensim=$1
 promtool=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 
-failures=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@"; then echo "ok   - $name"; else echo "FAIL - $name"; failures=$((failures + 1)); fi
-}
-status() { "$@" >"$work/stdout" 2>"$work/stderr"; echo $?; }
 
 mkdir -p "$work/scenarios" "$work/rules" "$work/tests"
 cat >"$work/scenarios/flood.yaml" <<'YAML'
