@@ -106,7 +106,7 @@ struct ChurnFixture {
 // ticks as tokens were issued since the last one, so each scrape finds that many expired.
 struct ScrapeFixture {
   ChurnFixture churn;
-  ServiceMetrics metrics{"bench", churn.store};
+  ServiceMetrics metrics{"bench", churn.store, WallTime{}};
   IdSource ids{5};
 };
 

@@ -12,7 +12,13 @@ MonoTime ManualClock::Now() const {
 }
 
 WallTime ManualClock::WallNow() const {
-  return wall_start_ + std::chrono::duration_cast<WallTime::duration>(Now().time_since_epoch());
+  const Duration stepped(wall_step_ns_.load(std::memory_order_acquire));
+  return wall_start_ +
+         std::chrono::duration_cast<WallTime::duration>(Now().time_since_epoch() + stepped);
+}
+
+void ManualClock::StepWall(Duration d) {
+  wall_step_ns_.fetch_add(d.count(), std::memory_order_acq_rel);
 }
 
 void ManualClock::SleepFor(Duration d) {

@@ -53,7 +53,7 @@ const prometheus::Histogram::BucketBoundaries& ServiceMetrics::LatencyBuckets() 
   return buckets;
 }
 
-ServiceMetrics::ServiceMetrics(const std::string& version, TokenStore& store)
+ServiceMetrics::ServiceMetrics(const std::string& version, TokenStore& store, WallTime started)
     : store_(store),
       tokens_invalid(NewCounter(registry_, "vx11_operator_ephemeral_tokens_invalid_total",
                                 "Token validation failures (invalid/expired).")),
@@ -98,6 +98,16 @@ ServiceMetrics::ServiceMetrics(const std::string& version, TokenStore& store)
       .Register(registry_)
       .Add({{"service", kServiceLabel}, {"version", version}})
       .Set(1);
+  // Milliseconds are what the clock stamps logs with; whole seconds would hide a restart
+  // within the same second from changes().
+  const auto started_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(started.time_since_epoch()).count();
+  prometheus::BuildGauge()
+      .Name("process_start_time_seconds")
+      .Help("Start time of the process since unix epoch in seconds.")
+      .Register(registry_)
+      .Add({})
+      .Set(static_cast<double>(started_ms) / 1000.0);
 }
 
 std::string ServiceMetrics::Scrape(MonoTime now, TokenStore::Snapshot* snapshot) {

@@ -65,7 +65,7 @@ OperatorService::OperatorService(const ServiceConfig& config, Clock& clock,
       store_({.ttl = config.token_ttl,
               .single_use = config.single_use_tokens,
               .max_active = config.max_active_tokens}),
-      metrics_(config.version, store_),
+      metrics_(config.version, store_, clock.WallNow()),
       hub_({.max_streams = config.max_streams,
             .max_queued_bytes = config.max_queued_bytes,
             .on_dropped =

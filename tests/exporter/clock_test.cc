@@ -20,6 +20,19 @@ TEST(ManualClockTest, StartsAtGivenWallTimeAndMovesOnlyOnAdvance) {
   EXPECT_EQ(clock.WallNow(), start + 1500ms);
 }
 
+TEST(ManualClockTest, WallStepsLeaveMonotonicTimeAlone) {
+  const WallTime start = WallTime(std::chrono::seconds(1767470400));
+  ManualClock clock(start);
+  clock.Advance(10s);
+  clock.StepWall(-30s);
+  EXPECT_EQ(clock.Now(), MonoTime(10s));
+  EXPECT_EQ(clock.WallNow(), start - 20s);
+  clock.StepWall(90s);
+  clock.Advance(1s);
+  EXPECT_EQ(clock.Now(), MonoTime(11s));
+  EXPECT_EQ(clock.WallNow(), start + 71s);
+}
+
 TEST(ManualClockTest, NeverMovesBackwards) {
   ManualClock clock;
   clock.Advance(10s);

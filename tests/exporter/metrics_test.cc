@@ -9,7 +9,7 @@ using namespace std::chrono_literals;
 
 TEST(ServiceMetricsTest, ScrapeShowsGuideMetricsWithServiceLabel) {
   TokenStore store({.ttl = 60s});
-  ServiceMetrics metrics("7.0", store);
+  ServiceMetrics metrics("7.0", store, WallTime{});
   store.Issue(RandomTokenId(), 0, MonoTime(0s));
   const std::string text = metrics.Scrape(MonoTime(1s));
   for (const char* line : {
@@ -29,7 +29,7 @@ TEST(ServiceMetricsTest, ScrapeShowsGuideMetricsWithServiceLabel) {
 
 TEST(ServiceMetricsTest, ScrapePurgesSoInvariantHolds) {
   TokenStore store({.ttl = 60s});
-  ServiceMetrics metrics("7.0", store);
+  ServiceMetrics metrics("7.0", store, WallTime{});
   for (int i = 0; i < 5; ++i) store.Issue(RandomTokenId(), 0, MonoTime(0s));
   TokenStore::Snapshot snap;
   const std::string text = metrics.Scrape(MonoTime(60s), &snap);
@@ -38,6 +38,16 @@ TEST(ServiceMetricsTest, ScrapePurgesSoInvariantHolds) {
   EXPECT_EQ(snap.active, 0u);
   EXPECT_NE(text.find("vx11_operator_ephemeral_tokens_expired_total{service=\"operator-backend\"} 5\n"),
             std::string::npos);
+}
+
+// A restart must show in changes(process_start_time_seconds[...]) even within one second.
+TEST(ServiceMetricsTest, ProcessStartTimeHasMillisecondsAndNoLabels) {
+  TokenStore store({});
+  ServiceMetrics metrics("7.0", store, WallTime{std::chrono::milliseconds(1767470400250)});
+  const std::string text = metrics.Scrape(MonoTime(0s));
+  EXPECT_NE(text.find("# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds 1767470400.25\n"),
+            std::string::npos)
+      << text;
 }
 
 TEST(ServiceMetricsTest, HistogramBucketsIncludeSloThresholds) {
@@ -49,7 +59,7 @@ TEST(ServiceMetricsTest, HistogramBucketsIncludeSloThresholds) {
 
 TEST(ServiceMetricsTest, FailureReasonsShareOneFamily) {
   TokenStore store({});
-  ServiceMetrics metrics("7.0", store);
+  ServiceMetrics metrics("7.0", store, WallTime{});
   metrics.failure_replayed.Increment();
   const std::string text = metrics.Scrape(MonoTime(0s));
   EXPECT_EQ(text.find("# TYPE vx11_operator_sse_auth_failures_total counter"),

@@ -87,6 +87,28 @@ TEST_F(OperatorServiceTest, IssuanceLogMatchesGuideSearchAndShortensToken) {
   EXPECT_EQ(logs_.str().find(token), std::string::npos) << "whole token logged";
 }
 
+// Token lifetimes run on the monotonic clock: a wall step neither extends nor shortens them,
+// while expires_at (wall time, for people) is stamped with the wall clock at issuance.
+TEST_F(OperatorServiceTest, WallClockStepsChangeNoExpiry) {
+  const std::string forward = Issue();  // expires_at 20:01:00
+  clock_.StepWall(2h);                  // the wall jumps past the expiry...
+  clock_.Advance(59s);
+  EXPECT_TRUE(std::holds_alternative<OperatorService::OpenedStream>(Open(forward)))
+      << "a forward wall step expired a token 59s old";
+
+  const std::string backward = Issue();
+  const std::string answer = Service().Handle({.method = "POST", .path = std::string(kTokenPath),
+                                               .authorization = "Bearer " + kPrincipal}).body;
+  // 20:00:00 + 2h + 59s on the wall, plus the 60s TTL.
+  EXPECT_NE(answer.find("\"expires_at\":\"2026-01-03T22:01:59+00:00\""), std::string::npos) << answer;
+  clock_.StepWall(-3h);  // ...and back before the issuance: the token must still expire on time
+  clock_.Advance(60s);
+  const auto refused = Open(backward);
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(refused)) << "a backward wall step extended a token";
+  EXPECT_EQ(std::get<HttpResponse>(refused).status, 401);
+  EXPECT_EQ(Grep("reason=expired").size(), 1u) << logs_.str();
+}
+
 TEST_F(OperatorServiceTest, ExpiryLogMatchesGuideSearchWithoutInfo) {
   Issue();
   clock_.Advance(60s);

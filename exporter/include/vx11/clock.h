@@ -64,6 +64,10 @@ class ManualClock final : public Clock {
   void Advance(Duration d);
   void AdvanceTo(MonoTime t);
 
+  // Steps the wall clock by `d` (either way), as an NTP step or an operator's `date -s` does;
+  // monotonic time, and so every deadline and sleeper, is unaffected.
+  void StepWall(Duration d);
+
   // Number of threads blocked in SleepFor() whose deadline has not passed, and the earliest
   // of those deadlines (MonoTime::max() when none). A sleeper stops counting the moment
   // Advance() passes its deadline, even before its thread runs again. WaitFor() waiters are
@@ -82,6 +86,7 @@ class ManualClock final : public Clock {
   // atomic and reading it takes no lock; mu_ guards the sleeper and waiter sets, and Advance
   // stores the new time under mu_ so that a sleeper cannot miss its wake-up.
   std::atomic<int64_t> elapsed_ns_{0};
+  std::atomic<int64_t> wall_step_ns_{0};  // the sum of StepWall()s
   const WallTime wall_start_;
   mutable std::mutex mu_;
   std::condition_variable sleep_cv_;

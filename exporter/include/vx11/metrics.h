@@ -17,6 +17,7 @@
 
 #include <string>
 
+#include "vx11/clock.h"
 #include "vx11/token_store.h"
 
 namespace vx11 {
@@ -34,7 +35,9 @@ class ServiceMetrics {
   // rules can compare bucket counts at exactly those thresholds.
   static const prometheus::Histogram::BucketBoundaries& LatencyBuckets();
 
-  ServiceMetrics(const std::string& version, TokenStore& store);
+  // `started` is the process start, exported as process_start_time_seconds (unlabelled, as
+  // every Prometheus client library writes it) so that rules can tell a restart.
+  ServiceMetrics(const std::string& version, TokenStore& store, WallTime started);
   ServiceMetrics(const ServiceMetrics&) = delete;
   ServiceMetrics& operator=(const ServiceMetrics&) = delete;
 
