@@ -67,23 +67,158 @@ bool HasOverrides(const ServiceOverrides& o) {
          o.inject_establish.count();
 }
 
+// `truncate`: the run's first process starts the file afresh; a restarted one appends to it.
+std::shared_ptr<spdlog::logger> ServiceLogger(const vx11::Clock& clock, const RunOptions& opts,
+                                              bool truncate) {
+  auto level = vx11::ParseLogLevel(opts.service_log_level).value_or(vx11::LogLevel::kInfo);
+  if (opts.service_log.empty()) {
+    return vx11::MakeLogger(clock, vx11::LogLevel::kError,
+                            std::make_shared<spdlog::sinks::null_sink_mt>());
+  }
+  return vx11::MakeLogger(
+      clock, level, std::make_shared<spdlog::sinks::basic_file_sink_mt>(opts.service_log, truncate));
+}
+
+// Once a run is over, handlers may still be asleep in an injected delay on the virtual clock,
+// and the server's shutdown waits for them (and for its streams) on that clock, which nothing
+// else moves: from Start() until destroyed, this moves it to each sleeper's deadline in turn.
+// Nothing is recorded any more, so the timing no longer matters.
+class ShutdownWaker {
+ public:
+  explicit ShutdownWaker(vx11::ManualClock& clock) : clock_(clock) {}
+  ~ShutdownWaker() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  ShutdownWaker(const ShutdownWaker&) = delete;
+  ShutdownWaker& operator=(const ShutdownWaker&) = delete;
+
+  void Start() {
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        const vx11::MonoTime next = clock_.NextDeadline();
+        if (next != vx11::MonoTime::max()) {
+          clock_.AdvanceTo(next);
+        } else {
+          // Also wakes the shutdown's own wait, so its grace period can run out.
+          clock_.Advance(std::chrono::milliseconds(100));
+          std::this_thread::yield();
+        }
+      }
+    });
+  }
+
+ private:
+  vx11::ManualClock& clock_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+
+// The in-process service, one process lifetime ("incarnation") at a time: a restart fault
+// replaces it. Each incarnation has a virtual clock of its own, set to the run's time and wall
+// steps when it starts, so that stopping the old one can move the old clock freely
+// (ShutdownWaker) without moving the run's time. A restarted one binds the same port, as a
+// restarted process binds its configured address, so clients reconnect where they were.
+class InProcessHost {
+ public:
+  InProcessHost(const Scenario& sc, const RunOptions& opts, std::string principal)
+      : sc_(sc), opts_(opts), principal_(std::move(principal)) {
+    current_ = Start(0, vx11::MonoTime{}, /*first=*/true);
+  }
+
+  vx11::ManualClock& clock() { return *current_->clock; }
+  vx11::OperatorService& service() { return *current_->service; }
+  std::string url() const { return current_->server->url(); }
+
+  // Stops the current incarnation (its server ends every stream with `event: shutdown` and
+  // closes every connection) and starts the next at the same virtual time. Throws
+  // std::runtime_error if the port cannot be bound again.
+  void Restart() {
+    const int port = current_->server->port();
+    const vx11::MonoTime now = current_->clock->Now();
+    current_.reset();
+    current_ = Start(port, now, /*first=*/false);
+  }
+
+  // Steps the wall clock of this incarnation and of every later one.
+  void StepWall(vx11::Duration by) {
+    wall_step_ += by;
+    current_->clock->StepWall(by);
+  }
+
+ private:
+  struct Incarnation {
+    std::unique_ptr<vx11::ManualClock> clock;
+    std::unique_ptr<vx11::OperatorService> service;
+    std::unique_ptr<ShutdownWaker> waker;
+    std::unique_ptr<vx11::OperatorServer> server;
+    // The server's shutdown waits for handlers and streams on this clock, which nothing else
+    // moves once the incarnation is stopped (see ShutdownWaker).
+    ~Incarnation() {
+      if (waker) waker->Start();
+      server.reset();
+      waker.reset();
+      service.reset();
+    }
+  };
+
+  std::unique_ptr<Incarnation> Start(int port, vx11::MonoTime now, bool first) {
+    auto in = std::make_unique<Incarnation>();
+    in->clock = std::make_unique<vx11::ManualClock>(vx11::WallTime{std::chrono::milliseconds(kVirtualEpochMs)});
+    in->clock->AdvanceTo(now);
+    in->clock->StepWall(wall_step_);
+    vx11::ServiceConfig config = ServiceConfigFor(sc_, principal_);
+    config.listen_address = "127.0.0.1:" + std::to_string(port);
+    in->service = std::make_unique<vx11::OperatorService>(config, *in->clock,
+                                                          ServiceLogger(*in->clock, opts_, first));
+    in->waker = std::make_unique<ShutdownWaker>(*in->clock);
+    // The server runs the handlers that may sleep on a pool of extra_threads threads, and a
+    // handler asleep on the virtual clock holds its thread until time moves. Virtual time
+    // keeps every request due on the wire at once, whatever the bound (Settle), so the pool
+    // has room for the most the scenario can keep asleep, a quarter more, and what --parallel
+    // puts on the wire besides: no handler ever waits for a thread, which in virtual time
+    // could be for ever.
+    const auto asleep = static_cast<int>(MaxRequestsInFlight(sc_, opts_.tick));
+    in->server = std::make_unique<vx11::OperatorServer>(
+        *in->service, *in->clock,
+        vx11::OperatorServer::Options{.run_maintenance = false,
+                                      .extra_threads = 2 * opts_.max_parallel + asleep + asleep / 4 + 16});
+    return in;
+  }
+
+  const Scenario& sc_;
+  const RunOptions& opts_;
+  const std::string principal_;
+  vx11::Duration wall_step_{0};
+  std::unique_ptr<Incarnation> current_;
+};
+
 // One scenario run. Everything happens on the calling thread; the in-process service's
 // worker threads only ever meet the engine through HTTP and the clock.
 class Engine {
  public:
-  Engine(const Scenario& sc, const RunOptions& opts, vx11::Clock& clock, vx11::ManualClock* manual,
-         vx11::OperatorService* service, const std::string& base_url, std::string principal)
+  // `host`: the in-process service on virtual time, or null for a --target in real time.
+  Engine(const Scenario& sc, const RunOptions& opts, vx11::Clock& clock, InProcessHost* host,
+         const std::string& base_url, std::string principal)
       : sc_(sc),
         opts_(opts),
-        clock_(clock),
-        manual_(manual),
-        service_(service),
+        clock_(&clock),
+        host_(host),
+        manual_(host ? &host->clock() : nullptr),
+        service_(host ? &host->service() : nullptr),
         load_(base_url, opts.max_parallel),
         principal_(std::move(principal)),
         rng_(sc.seed),
         arrivals_(sc),
         start_(clock.Now()) {
     ttl_ = sc.service.token_ttl.value_or(Millis(60000));
+    for (const Fault& f : sc.faults) {
+      if (f.kind != FaultKind::kScrapeFailure) timed_faults_.push_back(&f);
+    }
+    // By time, then in file order.
+    std::stable_sort(timed_faults_.begin(), timed_faults_.end(),
+                     [](const Fault* a, const Fault* b) { return a->at < b->at; });
   }
 
   std::variant<RunResult, ScenarioRunError> Run() {
@@ -97,6 +232,7 @@ class Engine {
       steps_due_through_ = t - Millis(1);
       MoveTo(t);
       Settle();
+      if (ApplyFaults(t)) Settle();
       if (t == next_scrape) {
         Scrape(t);
         next_scrape += sc_.scrape_interval;
@@ -112,6 +248,7 @@ class Engine {
       Settle();
       Millis next = tick_end_;
       if (!steps_.empty()) next = std::min(next, steps_.top().at);
+      if (next_fault_ < timed_faults_.size()) next = std::min(next, timed_faults_[next_fault_]->at);
       if (manual_ != nullptr) {
         const MonoTime deadline = manual_->NextDeadline();
         if (deadline != MonoTime::max()) {
@@ -121,14 +258,16 @@ class Engine {
       t = std::max(t + Millis(1), std::min(next, next_scrape));
     }
     // Real time: let what is still in flight finish (bounded), so the statistics are whole.
-    for (const MonoTime give_up = clock_.Now() + std::chrono::seconds(5);
-         manual_ == nullptr && load_.in_flight() > 0 && clock_.Now() < give_up;) {
+    for (const MonoTime give_up = clock_->Now() + std::chrono::seconds(5);
+         manual_ == nullptr && load_.in_flight() > 0 && clock_->Now() < give_up;) {
       load_.Pump(10);
     }
     if (!error_.empty()) return ScenarioRunError{error_};
-    // Only the client ends streams in a scenario; the server ending one means a stream broke.
-    if (load_.streams_closed_by_server() > 0) {
-      result_.violations.push_back(std::to_string(load_.streams_closed_by_server()) +
+    // Only the client ends streams in a scenario; the server ending one means a stream broke,
+    // unless a restart fault took it down.
+    const uint64_t broken = load_.streams_closed_by_server() - result_.streams_lost_to_restarts;
+    if (broken > 0) {
+      result_.violations.push_back(std::to_string(broken) +
                                    " streams were ended by the service before their hold");
     }
     result_.wall_seconds = std::chrono::duration<double>(wall.Now() - wall_start).count();
@@ -152,7 +291,7 @@ class Engine {
       return;
     }
     while (error_.empty()) {
-      const auto left = std::chrono::duration_cast<Millis>(start_ + t - clock_.Now());
+      const auto left = std::chrono::duration_cast<Millis>(start_ + t - clock_->Now());
       if (left.count() <= 0) break;
       load_.Pump(static_cast<int>(std::min<int64_t>(left.count(), 50)));
       RunDueSteps();
@@ -163,6 +302,52 @@ class Engine {
                      " streams open=" + std::to_string(load_.open_streams()) +
                      " scrapes=" + std::to_string(result_.recording.scrapes.size()));
     }
+  }
+
+  // The restarts and clock steps due at t, in file order. True if any was applied.
+  bool ApplyFaults(Millis t) {
+    bool applied = false;
+    for (; next_fault_ < timed_faults_.size() && timed_faults_[next_fault_]->at <= t; ++next_fault_) {
+      const Fault& f = *timed_faults_[next_fault_];
+      applied = true;
+      if (f.kind == FaultKind::kClockStep) {
+        host_->StepWall(f.by);
+      } else if (f.kind == FaultKind::kRestart) {
+        Restart(t);
+      }
+    }
+    return applied;
+  }
+
+  // Everything of the old process is gone: its tokens, its counters, its streams. What was
+  // on the wire has been answered (the run settles before a fault), so what the client loses
+  // is its open streams and its idle connections; a request sent later on an idle connection
+  // the old process closed is retried on a new one, as HTTP clients do.
+  void Restart(Millis t) {
+    const uint64_t closed_before = load_.streams_closed_by_server();
+    try {
+      host_->Restart();
+    } catch (const std::exception& e) {
+      error_ = "restart at " + vx11::FormatDuration(t) + " failed: " + e.what();
+      return;
+    }
+    manual_ = &host_->clock();
+    service_ = &host_->service();
+    clock_ = manual_;
+    hung_up_.clear();  // the streams the old process had not noticed went with it
+    // Every open stream was the old process's: wait until the client has seen each one end.
+    vx11::RealClock wall;
+    for (const MonoTime give_up = wall.Now() + std::chrono::seconds(10);
+         load_.open_streams() > 0 && wall.Now() < give_up;) {
+      load_.Pump(10);
+    }
+    if (load_.open_streams() > 0) {
+      error_ = "restart at " + vx11::FormatDuration(t) + ": " +
+               std::to_string(load_.open_streams()) + " streams of the old process did not end";
+      return;
+    }
+    ++result_.restarts;
+    result_.streams_lost_to_restarts += load_.streams_closed_by_server() - closed_before;
   }
 
   void Schedule(Millis at, std::function<void()> run) {
@@ -181,7 +366,7 @@ class Engine {
   // in real time what the wall clock has reached.
   Millis Horizon() const {
     if (manual_ != nullptr) return steps_due_through_;
-    return std::chrono::duration_cast<Millis>(clock_.Now() - start_);
+    return std::chrono::duration_cast<Millis>(clock_->Now() - start_);
   }
 
   // Virtual time: returns once every request is answered or waiting on the clock and every
@@ -389,7 +574,30 @@ class Engine {
     return body.substr(at + key.size(), end - at - key.size());
   }
 
+  bool ScrapeFails(Millis t) const {
+    return std::any_of(sc_.faults.begin(), sc_.faults.end(), [t](const Fault& f) {
+      return f.kind == FaultKind::kScrapeFailure && f.at <= t && t < f.end;
+    });
+  }
+
+  // The `up` series Prometheus writes for the target at every scrape: 1 when it succeeded.
+  void RecordUp(Millis t, bool up, std::vector<Sample> samples) {
+    Recording& rec = result_.recording;
+    if (std::none_of(rec.families.begin(), rec.families.end(),
+                     [](const MetricFamilyInfo& f) { return f.name == "up"; })) {
+      rec.families.push_back(MetricFamilyInfo{
+          "up", MetricType::kGauge, "1 if the target was scraped successfully, 0 if not."});
+    }
+    samples.push_back(Sample{"up", {}, up ? "1" : "0", up ? 1.0 : 0.0, std::nullopt});
+    rec.scrapes.push_back(ScrapeRecord{t, std::move(samples), up});
+  }
+
   void Scrape(Millis t) {
+    if (ScrapeFails(t)) {
+      // Nothing reaches the service: to Prometheus its series stop (stale) and up is 0.
+      RecordUp(t, false, {});
+      return;
+    }
     ++result_.requests;
     // In virtual time every connection may be busy with a request asleep on the clock.
     const HttpOutcome outcome = load_.Fetch("/metrics", /*now=*/manual_ != nullptr);
@@ -421,14 +629,17 @@ class Engine {
                                      [&](const MetricFamilyInfo& g) { return g.name == f.name; });
       if (!known) rec.families.push_back(f);
     }
-    rec.scrapes.push_back(ScrapeRecord{t, std::move(exp.samples)});
+    RecordUp(t, true, std::move(exp.samples));
   }
 
   const Scenario& sc_;
   const RunOptions& opts_;
-  vx11::Clock& clock_;
-  vx11::ManualClock* manual_;
-  vx11::OperatorService* service_;
+  vx11::Clock* clock_;             // the current process's clock in virtual time
+  InProcessHost* host_;            // null with --target
+  vx11::ManualClock* manual_;      // host_'s current clock, or null
+  vx11::OperatorService* service_;  // host_'s current service, or null
+  std::vector<const Fault*> timed_faults_;  // restarts and clock steps, by time
+  size_t next_fault_ = 0;
   HttpLoad load_;
   const std::string principal_;
   std::mt19937_64 rng_;
@@ -445,51 +656,6 @@ class Engine {
   int issues_in_flight_ = 0;
   RunResult result_;
   std::string error_;
-};
-
-std::shared_ptr<spdlog::logger> ServiceLogger(const vx11::Clock& clock, const RunOptions& opts) {
-  auto level = vx11::ParseLogLevel(opts.service_log_level).value_or(vx11::LogLevel::kInfo);
-  if (opts.service_log.empty()) {
-    return vx11::MakeLogger(clock, vx11::LogLevel::kError,
-                            std::make_shared<spdlog::sinks::null_sink_mt>());
-  }
-  return vx11::MakeLogger(clock, level,
-                          std::make_shared<spdlog::sinks::basic_file_sink_mt>(opts.service_log, true));
-}
-
-// Once a run is over, handlers may still be asleep in an injected delay on the virtual clock,
-// and the server's shutdown waits for them (and for its streams) on that clock, which nothing
-// else moves: from Start() until destroyed, this moves it to each sleeper's deadline in turn.
-// Nothing is recorded any more, so the timing no longer matters.
-class ShutdownWaker {
- public:
-  explicit ShutdownWaker(vx11::ManualClock& clock) : clock_(clock) {}
-  ~ShutdownWaker() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  ShutdownWaker(const ShutdownWaker&) = delete;
-  ShutdownWaker& operator=(const ShutdownWaker&) = delete;
-
-  void Start() {
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        const vx11::MonoTime next = clock_.NextDeadline();
-        if (next != vx11::MonoTime::max()) {
-          clock_.AdvanceTo(next);
-        } else {
-          // Also wakes the shutdown's own wait, so its grace period can run out.
-          clock_.Advance(std::chrono::milliseconds(100));
-          std::this_thread::yield();
-        }
-      }
-    });
-  }
-
- private:
-  vx11::ManualClock& clock_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
 };
 
 }  // namespace
@@ -513,9 +679,17 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
       return ScenarioRunError{"scenario " + scenario.name +
                       " sets service: overrides, which cannot be applied to a running --target"};
     }
+    for (const Fault& f : scenario.faults) {
+      if (f.kind != FaultKind::kScrapeFailure) {
+        return ScenarioRunError{"scenario " + scenario.name + " has a " +
+                                std::string(FaultKindName(f.kind)) + " fault (line " +
+                                std::to_string(f.line) +
+                                "), which cannot be applied to a running --target"};
+      }
+    }
     vx11::RealClock clock;
     try {
-      Engine engine(scenario, options, clock, nullptr, nullptr, options.target_url,
+      Engine engine(scenario, options, clock, nullptr, options.target_url,
                     options.principal_token);
       return engine.Run();
     } catch (const std::invalid_argument& e) {
@@ -524,28 +698,9 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
   }
   try {
     const std::string principal = vx11::RandomPrincipalToken();
-    vx11::ManualClock clock{vx11::WallTime{std::chrono::milliseconds(kVirtualEpochMs)}};
-    vx11::OperatorService service(ServiceConfigFor(scenario, principal), clock,
-                                  ServiceLogger(clock, options));
-    // Declared before the server, so it outlives the server's shutdown (see ShutdownWaker).
-    ShutdownWaker waker(clock);
-    // The server runs the handlers that may sleep on a pool of extra_threads threads, and a
-    // handler asleep on the virtual clock holds its thread until time moves. Virtual time
-    // keeps every request due on the wire at once, whatever the bound (Settle), so the pool
-    // has room for the most the scenario can keep asleep, a quarter more, and what --parallel
-    // puts on the wire besides: no handler ever waits for a thread, which in virtual time
-    // could be for ever.
-    const auto asleep = static_cast<int>(MaxRequestsInFlight(scenario, options.tick));
-    vx11::OperatorServer server(service, clock,
-                                {.run_maintenance = false,
-                                 .extra_threads = 2 * options.max_parallel + asleep + asleep / 4 + 16});
-    std::variant<RunResult, ScenarioRunError> result = ScenarioRunError{"not run"};
-    {
-      Engine engine(scenario, options, clock, &clock, &service, server.url(), principal);
-      result = engine.Run();
-    }
-    waker.Start();
-    return result;
+    InProcessHost host(scenario, options, principal);
+    Engine engine(scenario, options, host.clock(), &host, host.url(), principal);
+    return engine.Run();
   } catch (const std::exception& e) {
     return ScenarioRunError{std::string("cannot start the service: ") + e.what()};
   }

@@ -164,7 +164,8 @@ MaybeError ReadScenarioRoot(const YAML::Node& document, const std::string& file,
   }
   auto opened = StrictMap::Open(Field{document, Where{file, "", LineOf(document, 1)}},
                                 {"name", "description", "duration", "scrape_interval",
-                                 "evaluation_interval", "seed", "service", "traffic", "expect"});
+                                 "evaluation_interval", "seed", "service", "traffic", "faults",
+                                 "expect"});
   if (auto* error = std::get_if<LoadError>(&opened)) return *error;
   const StrictMap& root = std::get<StrictMap>(opened);
 
@@ -192,6 +193,16 @@ MaybeError ReadScenarioRoot(const YAML::Node& document, const std::string& file,
     return error;
   }
   if (auto error = CheckInFlightLimit(std::get<std::vector<Field>>(traffic), *scenario)) {
+    return error;
+  }
+  auto faults = ReadOptionalList(root, "faults");
+  if (auto* error = std::get_if<LoadError>(&faults)) return *error;
+  for (const Field& entry : std::get<std::vector<Field>>(faults)) {
+    Fault parsed;
+    if (auto error = internal::ReadFault(entry, *scenario, &parsed)) return error;
+    scenario->faults.push_back(parsed);
+  }
+  if (auto error = internal::CheckFaults(std::get<std::vector<Field>>(faults), *scenario)) {
     return error;
   }
   auto expect = ReadOptionalList(root, "expect");

@@ -9,6 +9,7 @@
 #include "tokensim/openmetrics_writer.h"
 #include "tokensim/promtool_runner.h"
 #include "tokensim/promtool_test_writer.h"
+#include "tokensim/scenario_loader.h"
 #include "vx11/clock.h"
 #include "vx11/duration.h"
 
@@ -158,6 +159,34 @@ std::string FormatTimings(const std::vector<ScenarioOutcome>& outcomes) {
   return out;
 }
 
+std::string FormatFaults(const Scenario& scenario, const RunResult& run) {
+  std::string out = "faults:\n";
+  for (const Fault& f : scenario.faults) {
+    out += "  " + std::string(FaultKindName(f.kind));
+    switch (f.kind) {
+      case FaultKind::kRestart:
+        out += " at " + vx11::FormatDuration(f.at);
+        break;
+      case FaultKind::kScrapeFailure:
+        out += " in [" + vx11::FormatDuration(f.at) + ", " +
+               (f.end > scenario.duration ? std::string("end]")
+                                          : vx11::FormatDuration(f.end) + ")");
+        break;
+      case FaultKind::kClockStep:
+        out += " at " + vx11::FormatDuration(f.at) + " by " +
+               (f.by < Millis(0) ? "-" + vx11::FormatDuration(-f.by) : vx11::FormatDuration(f.by));
+        break;
+    }
+    out += "\n";
+  }
+  const size_t failed = std::count_if(run.recording.scrapes.begin(), run.recording.scrapes.end(),
+                                      [](const ScrapeRecord& r) { return !r.up; });
+  out += "  restarts: " + std::to_string(run.restarts) + ", streams ended by them: " +
+         std::to_string(run.streams_lost_to_restarts) + ", failed scrapes: " +
+         std::to_string(failed) + "\n";
+  return out;
+}
+
 std::string FormatReport(const Scenario& scenario, const ScenarioOutcome& outcome) {
   std::ostringstream out;
   out << "scenario: " << scenario.name << "\n";
@@ -167,7 +196,9 @@ std::string FormatReport(const Scenario& scenario, const ScenarioOutcome& outcom
       << "  evaluation_interval: " << vx11::FormatDuration(scenario.evaluation_interval)
       << "  seed: " << scenario.seed << "\n";
   out << "scrapes: " << outcome.run.recording.scrapes.size()
-      << "  requests: " << outcome.run.requests << "\n\n";
+      << "  requests: " << outcome.run.requests << "\n";
+  if (!scenario.faults.empty()) out << FormatFaults(scenario, outcome.run);
+  out << "\n";
   out << "traffic (HTTP status counts by step; 200 on a stream means its ready event arrived):\n";
   for (const auto& [behaviour, stats] : outcome.run.behaviours) {
     out << "  " << behaviour << ": " << stats.arrivals << " arrivals";

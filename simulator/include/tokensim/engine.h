@@ -12,7 +12,13 @@
 // out one at a time. That makes a run deterministic: the same scenario and seed give the same
 // scrapes, byte for byte, in seconds of wall time.
 //
-// With a target URL the scenario runs in real time against a running operator-backend.
+// Faults (scenario.h) happen at their own virtual time, before anything else due then: a
+// restart stops the service (every open stream ends, counted apart in RunResult) and starts a
+// new one on the same port; a failed scrape records `up` 0 and nothing else; a clock step
+// moves the service's wall clock only.
+//
+// With a target URL the scenario runs in real time against a running operator-backend; of
+// the faults, only scrape failures apply there.
 
 #include <cstdint>
 #include <functional>
@@ -49,6 +55,8 @@ struct RunResult {
   std::map<std::string, BehaviourStats> behaviours;  // by behaviour name
   std::vector<std::string> violations;  // broken invariants; any fails the run
   uint64_t requests = 0;                // HTTP requests sent, scrapes included
+  uint64_t restarts = 0;                // restart faults applied
+  uint64_t streams_lost_to_restarts = 0;  // open streams a restart ended (not violations)
   double wall_seconds = 0;
 };
 

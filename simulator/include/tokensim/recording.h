@@ -13,7 +13,10 @@ namespace tokensim {
 
 struct ScrapeRecord {
   Millis at{0};                 // virtual time of the scrape, k * scrape_interval
-  std::vector<Sample> samples;  // as parsed from the exposition text, in scrape order
+  // As parsed from the exposition text, in scrape order, then `up` as Prometheus writes it
+  // for the target (1; 0 for a failed scrape, which has no other sample).
+  std::vector<Sample> samples;
+  bool up = true;               // the scrape succeeded
 };
 
 struct Recording {

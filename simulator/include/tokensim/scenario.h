@@ -64,6 +64,22 @@ struct ServiceOverrides {
   Millis inject_establish{0};
 };
 
+// One entry of `faults:`: what goes wrong around the service, in virtual time. A fault at t
+// takes effect before anything else scheduled at t, the scrape at t included.
+enum class FaultKind {
+  kRestart,        // the process restarts at `at`: counters from zero, tokens and streams lost
+  kScrapeFailure,  // scrapes in [start, end) fail: up is 0, the service's series go stale
+  kClockStep,      // the wall clock steps by `by` at `at`; monotonic time does not
+};
+
+struct Fault {
+  FaultKind kind = FaultKind::kRestart;
+  Millis at{0};     // kRestart, kClockStep; kScrapeFailure: start
+  Millis end{0};    // kScrapeFailure only
+  Millis by{0};     // kClockStep only, either sign
+  int line = 0;     // 1-based line in the scenario file, for messages
+};
+
 // One entry of `expect:`. Either an alert expectation (alert non-empty) or an expression
 // expectation (expr non-empty), never both.
 struct Expectation {
@@ -97,6 +113,10 @@ struct Limits {
   // Requests asleep in injected latency at one instant (traffic.h, MaxRequestsInFlight):
   // virtual time keeps them all on the wire, each holding a thread of the server's pool.
   static constexpr uint64_t kMaxInFlight = 2000;
+  // Each restart starts a server and its thread pool; a clock step moves the wall at most a
+  // day either way.
+  static constexpr size_t kMaxFaults = 100;
+  static constexpr Millis kMaxClockStep{24 * 3600 * 1000};
 };
 
 struct Scenario {
@@ -109,6 +129,7 @@ struct Scenario {
   uint64_t seed = 1;
   ServiceOverrides service;
   std::vector<TrafficSource> traffic;
+  std::vector<Fault> faults;  // in file order
   std::vector<Expectation> expect;
 };
 

@@ -34,5 +34,7 @@ std::variant<std::vector<Scenario>, std::vector<LoadError>> LoadScenarioDir(
 
 // The spelling of `behaviour` in scenario files: "ephemeral", "issue_only", ...
 std::string_view BehaviourName(Behaviour behaviour);
+// The spelling of `kind` in scenario files: "restart", "scrape_failure", "clock_step".
+std::string_view FaultKindName(FaultKind kind);
 
 }  // namespace tokensim

@@ -42,6 +42,9 @@ std::string FormatSummary(const std::vector<ScenarioOutcome>& outcomes);
 // One "timing:" line per scenario, the wall-clock seconds of its run and of promtool: for
 // stderr, apart from the outputs that must repeat byte for byte.
 std::string FormatTimings(const std::vector<ScenarioOutcome>& outcomes);
+// The scenario's faults, one per line, and what they did (restarts, the streams they ended,
+// failed scrapes): part of report.txt.
+std::string FormatFaults(const Scenario& scenario, const RunResult& run);
 // The short per-scenario report written to report.txt.
 std::string FormatReport(const Scenario& scenario, const ScenarioOutcome& outcome);
 
