@@ -64,8 +64,8 @@ struct CommonFlags {
 
 void AddCommon(CLI::App* cmd, CommonFlags& f) {
   cmd->add_option("--rules", f.rules,
-                  "Prometheus rule file (repeatable; default: the shipped rules/prometheus-rules.yml "
-                  "and rules/slo-rules.yml)");
+                  "Prometheus rule file (repeatable; default: the shipped rules/prometheus-rules.yml, "
+                  "rules/slo-rules.yml and rules/availability-rules.yml)");
   cmd->add_option("--out", f.out, "Output directory (default out/tokensim)");
   cmd->add_option("--target", f.target,
                   "Drive a running operator-backend at this URL in real time instead of the "
@@ -88,7 +88,8 @@ void AddCommon(CLI::App* cmd, CommonFlags& f) {
 // Turns flags into options; prints the problem and returns false on invalid input.
 bool Prepare(CommonFlags& f, VerifyOptions* options, RulesCatalog* catalog) {
   if (f.rules.empty()) {
-    f.rules = {Shipped("rules/prometheus-rules.yml"), Shipped("rules/slo-rules.yml")};
+    f.rules = {Shipped("rules/prometheus-rules.yml"), Shipped("rules/slo-rules.yml"),
+               Shipped("rules/availability-rules.yml")};
   }
   auto loaded = LoadRulesFiles(f.rules);
   if (auto* e = std::get_if<LoadError>(&loaded)) {
@@ -161,8 +162,8 @@ int Verify(const std::vector<Scenario>& scenarios, const VerifyOptions& options,
 // record every scenario in process, once).
 void AddAnalysis(CLI::App* cmd, CommonFlags& f) {
   cmd->add_option("--rules", f.rules,
-                  "Prometheus rule file (repeatable; default: the shipped rules/prometheus-rules.yml "
-                  "and rules/slo-rules.yml)");
+                  "Prometheus rule file (repeatable; default: the shipped rules/prometheus-rules.yml, "
+                  "rules/slo-rules.yml and rules/availability-rules.yml)");
   cmd->add_option("--promtool", f.promtool, "promtool binary (default: promtool on PATH)");
   cmd->add_option("--tick", f.tick, "Virtual-time granularity, a duration (default 1s)");
   cmd->add_option("--parallel", f.parallel, "Requests on the wire at once per scenario run (default 32)")
@@ -283,6 +284,10 @@ int main(int argc, char** argv) {
                      "Only these mutation kinds, comma-separated (default: all)")
       ->delimiter(',')
       ->check(CLI::IsMember(MutationKinds()));
+  mutate->add_option("--equivalent", mutate_options.equivalent,
+                     "ALERT:KIND of a mutant no test can tell from the rule (repeatable), e.g. "
+                     "OperatorBackendDown:matcher_dropped(job); listed as n/a, not checked")
+      ->delimiter(',');
   mutate->add_option("--keep", mutate_options.keep_dir,
                      "Work in this directory and keep it: the mutated rules (m<k>/) and the "
                      "promtool tests (tests/)");

@@ -264,6 +264,7 @@ std::variant<MutationReport, MutateError> RunMutations(const MutationTests& test
   std::vector<std::string> originals;
   std::vector<fs::path> rule_paths;
   std::vector<std::pair<size_t, Mutant>> mutants;  // rule file index, mutant
+  std::set<std::string> declared;                  // --equivalent entries that named a mutant
   for (size_t i = 0; i < options.rule_files.size(); ++i) {
     std::string text;
     if (!ReadText(options.rule_files[i], &text)) {
@@ -277,13 +278,28 @@ std::variant<MutationReport, MutateError> RunMutations(const MutationTests& test
       return std::find(options.kinds.begin(), options.kinds.end(), base) != options.kinds.end();
     };
     for (Mutant& m : std::get<MutationSet>(set).mutants) {
-      if (wanted(m.kind)) mutants.push_back({i, std::move(m)});
+      if (!wanted(m.kind)) continue;
+      const std::string name = m.alert + ":" + m.kind;
+      if (std::find(options.equivalent.begin(), options.equivalent.end(), name) !=
+          options.equivalent.end()) {
+        declared.insert(name);
+        report.not_applicable.push_back(
+            NotApplicable{m.file, m.alert, m.kind, "declared equivalent (--equivalent)"});
+        continue;
+      }
+      mutants.push_back({i, std::move(m)});
     }
     for (NotApplicable& n : std::get<MutationSet>(set).not_applicable) {
       if (wanted(n.kind)) report.not_applicable.push_back(std::move(n));
     }
     originals.push_back(std::move(text));
     rule_paths.push_back(fs::weakly_canonical(fs::absolute(options.rule_files[i])));
+  }
+  for (const std::string& name : options.equivalent) {
+    if (declared.count(name) == 0) {
+      return MutateError{"--equivalent " + name + " names no mutant of the rule files (ALERT:KIND, "
+                         "as the mutant lines print them)"};
+    }
   }
   std::error_code ec;
   for (size_t k = 0; k <= mutants.size(); ++k) {

@@ -37,6 +37,11 @@ struct MutateOptions {
   // Only mutants of these kinds (rule_mutations.h; "matcher_dropped" covers every matcher);
   // empty: all.
   std::vector<std::string> kinds;
+  // Mutants declared equivalent, "ALERT:KIND" (e.g. "OperatorBackendDown:matcher_dropped(job)"):
+  // changes no test can see, such as dropping a `job` matcher when the tests hold one job.
+  // Listed as not applicable with that reason instead of checked; an entry that names no
+  // mutant is invalid input, so a stale one cannot hide a real mutant.
+  std::vector<std::string> equivalent;
   std::string keep_dir;     // non-empty: work here and keep the files; else a removed temp dir
 };
 
