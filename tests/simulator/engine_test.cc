@@ -281,6 +281,72 @@ TEST(EngineTest, TokenCacheCapShowsAs503) {
                {{"reason", "cache_full"}}), 15);
 }
 
+// A restart at 40s: the new process starts from zero (counters, cache, its start time), the
+// streams held across it end and are counted apart, not as streams the service broke, and
+// the run repeats exactly.
+TEST(EngineTest, ARestartResetsTheServiceAndEndsItsStreams) {
+  Scenario s = Make(seconds(90), {{.behaviour = Behaviour::kEphemeral, .rate = PerSecond(1),
+                                   .hold = seconds(30)}});
+  s.faults = {Fault{.kind = FaultKind::kRestart, .at = seconds(40)}};
+  const RunResult r = MustRun(s);
+  EXPECT_TRUE(r.violations.empty()) << r.violations.front();
+  EXPECT_EQ(r.restarts, 1u);
+  // Streams opened at 10s..39s were open at 40s (each held 30s, the 9s one ended at 39s).
+  EXPECT_EQ(r.streams_lost_to_restarts, 30u);
+  EXPECT_EQ(At(r, seconds(30), "vx11_operator_ephemeral_tokens_issued_total"), 30);
+  // Issued at 40s and after only: the scrape at 45s sees the new process.
+  EXPECT_EQ(At(r, seconds(45), "vx11_operator_ephemeral_tokens_issued_total"), 5);
+  const double start = At(r, seconds(30), "process_start_time_seconds", {});
+  EXPECT_EQ(start, kVirtualEpochMs / 1000.0);
+  EXPECT_EQ(At(r, seconds(45), "process_start_time_seconds", {}), start + 40);
+  // Every stream opened after the restart was served to its end.
+  EXPECT_EQ(r.behaviours.at("ephemeral").statuses.at("stream").at(200), 90u);
+  ExpectIdenticalScrapes(r, MustRun(s));
+}
+
+// A failed scrape records up 0 and nothing else; the others up 1.
+TEST(EngineTest, AFailedScrapeRecordsUpZeroAndNoSeries) {
+  Scenario s = Make(seconds(60), {{.behaviour = Behaviour::kEphemeral, .rate = PerSecond(1)}});
+  s.faults = {Fault{.kind = FaultKind::kScrapeFailure, .at = seconds(15), .end = seconds(31)}};
+  const RunResult r = MustRun(s);
+  ASSERT_EQ(r.recording.scrapes.size(), 5u);
+  for (const ScrapeRecord& scrape : r.recording.scrapes) {
+    const bool fails = scrape.at == seconds(15) || scrape.at == seconds(30);
+    EXPECT_EQ(scrape.up, !fails) << scrape.at.count();
+    EXPECT_EQ(FindValue(scrape.samples, "up", {}).value_or(-1), fails ? 0 : 1);
+    if (fails) EXPECT_EQ(scrape.samples.size(), 1u);
+  }
+  // The service kept serving meanwhile.
+  EXPECT_EQ(At(r, seconds(45), "vx11_operator_ephemeral_tokens_issued_total"), 45);
+}
+
+// A wall step moves the start time a restarted process reports, and no token's lifetime.
+TEST(EngineTest, AClockStepMovesWallTimeOnly) {
+  Scenario s = Make(seconds(150), {{.behaviour = Behaviour::kIssueOnly, .rate = PerSecond(1),
+                                    .end = seconds(30)}});
+  s.faults = {Fault{.kind = FaultKind::kClockStep, .at = seconds(10), .by = seconds(-3600)},
+              Fault{.kind = FaultKind::kRestart, .at = seconds(120)}};
+  const RunResult r = MustRun(s);
+  // Tokens issued at 0..29s live exactly 60s: 30 at 45s, 15 at 75s (issued 15s..29s)...
+  EXPECT_EQ(At(r, seconds(45), "vx11_operator_ephemeral_tokens_active"), 30);
+  EXPECT_EQ(At(r, seconds(75), "vx11_operator_ephemeral_tokens_active"), 14);
+  EXPECT_EQ(At(r, seconds(90), "vx11_operator_ephemeral_tokens_active"), 0);
+  EXPECT_EQ(At(r, seconds(135), "process_start_time_seconds", {}),
+            kVirtualEpochMs / 1000.0 + 120 - 3600);
+}
+
+TEST(EngineTest, TargetModeRefusesRestartsAndClockSteps) {
+  RunOptions options;
+  options.target_url = "http://127.0.0.1:1";
+  options.principal_token = "p";
+  Scenario s = Make(seconds(15), {});
+  s.faults = {Fault{.kind = FaultKind::kRestart, .at = seconds(5), .line = 7}};
+  auto result = RunScenario(s, options);
+  ASSERT_TRUE(std::holds_alternative<ScenarioRunError>(result));
+  EXPECT_NE(std::get<ScenarioRunError>(result).message.find("restart fault (line 7)"),
+            std::string::npos);
+}
+
 TEST(EngineTest, TargetModeNeedsAPrincipal) {
   RunOptions options;
   options.target_url = "http://127.0.0.1:1";
