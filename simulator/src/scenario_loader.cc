@@ -126,15 +126,14 @@ MaybeError CheckTrafficLimits(const std::vector<Field>& fields, const Scenario& 
   return std::nullopt;
 }
 
-// Requests asleep in injected latency at once (traffic.h). Walks the arrivals, so only once
-// CheckTrafficLimits has bounded them. When the whole is over the limit, the first prefix of
-// the sources that is names the source to blame.
+// Requests asleep in injected latency at once (traffic.h), only once CheckTrafficLimits has
+// bounded the arrivals (Poisson sources are walked). When the whole is over the limit, the
+// first prefix of the sources that is names the source to blame.
 MaybeError CheckInFlightLimit(const std::vector<Field>& fields, const Scenario& scenario) {
-  if (MaxRequestsInFlight(scenario) <= Limits::kMaxInFlight) return std::nullopt;
-  Scenario upto = scenario;
-  for (size_t i = 0; i < scenario.traffic.size(); ++i) {
-    upto.traffic.assign(scenario.traffic.begin(), scenario.traffic.begin() + i + 1);
-    const uint64_t in_flight = MaxRequestsInFlight(upto);
+  uint64_t in_flight = 0;
+  const std::vector<uint64_t> by_source = RequestsInFlightBySource(scenario);
+  for (size_t i = 0; i < by_source.size(); ++i) {
+    in_flight += by_source[i];
     if (in_flight > Limits::kMaxInFlight) {
       return fields[i].where.Error(
           "with service.inject_latency the sources up to this one can keep up to " +
@@ -142,7 +141,7 @@ MaybeError CheckInFlightLimit(const std::vector<Field>& fields, const Scenario& 
           std::to_string(Limits::kMaxInFlight) + " (lower the rate or the injected latency)");
     }
   }
-  return std::nullopt;  // not reached: the whole is a prefix
+  return std::nullopt;
 }
 
 MaybeError ReadSeed(const StrictMap& root, Scenario* scenario) {

@@ -63,31 +63,63 @@ std::vector<ArrivalEvent> ArrivalSchedule::Until(Millis until) {
   return out;
 }
 
-uint64_t MaxRequestsInFlight(const Scenario& scenario, Millis tick) {
+std::vector<uint64_t> RequestsInFlightBySource(const Scenario& scenario, Millis tick) {
   const ServiceOverrides& o = scenario.service;
+  std::vector<uint64_t> most(scenario.traffic.size(), 0);
   // A client's requests follow each other with no virtual time between them: the issue, then
   // at most two stream opens (replay), each asleep in the lookup and then the establishment.
   const Millis longest = o.inject_issue + 2 * (o.inject_lookup + o.inject_establish);
-  if (longest <= Millis(0)) return 0;
+  if (longest <= Millis(0)) return most;
   // An arrival at a goes out at its tick's start, in (a - tick, a], and is on the wire at most
-  // `longest` from there: so at instant T only arrivals in [T - longest, T + tick) are.
-  const Millis window = longest + tick;
-  ArrivalSchedule schedule(scenario);
-  std::vector<std::deque<Millis>> recent(scenario.traffic.size());
-  std::vector<uint64_t> most(scenario.traffic.size(), 0);
-  for (Millis until{0}; until < scenario.duration;) {
-    until = std::min(scenario.duration, until + Millis(60000));
-    for (const ArrivalEvent& a : schedule.Until(until)) {
-      std::deque<Millis>& q = recent[a.source];
-      q.push_back(a.at);
-      while (q.front() + window <= a.at) q.pop_front();
-      most[a.source] = std::max<uint64_t>(most[a.source], q.size());
+  // `longest` from there: so at instant T only arrivals in [T - longest, T + tick) are, the
+  // arrivals of some `window` consecutive milliseconds.
+  const auto window = static_cast<unsigned __int128>((longest + tick).count());
+
+  // Uniform arrival k is at start + floor(k * per / arrivals): those in ms [a, a + window) are
+  // the k in [a * arrivals / per, (a + window) * arrivals / per), an interval of length
+  // window * arrivals / per, holding at most its ceiling of integers, which the window from the
+  // first arrival holds unless the source has fewer arrivals in all. No walk, whatever the rate.
+  Scenario poisson = scenario;
+  bool any_poisson = false;
+  for (size_t i = 0; i < scenario.traffic.size(); ++i) {
+    TrafficSource& src = poisson.traffic[i];
+    if (src.arrival == Arrival::kPoisson) {
+      any_poisson = true;
+      continue;
+    }
+    const auto n = static_cast<unsigned __int128>(src.rate.arrivals);
+    const auto per = static_cast<unsigned __int128>(src.rate.per.count());
+    const auto active = static_cast<unsigned __int128>(std::max<int64_t>(0, (src.end - src.start).count()));
+    const unsigned __int128 total = (active * n + per - 1) / per;  // k * per < active * n
+    const unsigned __int128 in_window = (window * n + per - 1) / per;
+    most[i] = static_cast<uint64_t>(std::min(total, in_window));
+    src.end = src.start;  // leaves the walk below to the Poisson sources, seeds unchanged
+  }
+
+  // Poisson arrivals are random (but fixed by the seed): walk them, a sliding window each.
+  if (any_poisson) {
+    ArrivalSchedule schedule(poisson);
+    std::vector<std::deque<Millis>> recent(scenario.traffic.size());
+    const Millis span(static_cast<int64_t>(window));
+    for (Millis until{0}; until < scenario.duration;) {
+      until = std::min(scenario.duration, until + Millis(60000));
+      for (const ArrivalEvent& a : schedule.Until(until)) {
+        std::deque<Millis>& q = recent[a.source];
+        q.push_back(a.at);
+        while (q.front() + span <= a.at) q.pop_front();
+        most[a.source] = std::max<uint64_t>(most[a.source], q.size());
+      }
     }
   }
-  uint64_t total = 0;
   for (size_t i = 0; i < most.size(); ++i) {
-    total += most[i] * (scenario.traffic[i].behaviour == Behaviour::kExpired ? 2 : 1);
+    if (scenario.traffic[i].behaviour == Behaviour::kExpired) most[i] *= 2;
   }
+  return most;
+}
+
+uint64_t MaxRequestsInFlight(const Scenario& scenario, Millis tick) {
+  uint64_t total = 0;
+  for (uint64_t n : RequestsInFlightBySource(scenario, tick)) total += n;
   return total;
 }
 

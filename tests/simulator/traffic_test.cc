@@ -129,5 +129,60 @@ TEST(MaxRequestsInFlightTest, CountsTheArrivalsOfTheLongestStayPlusATick) {
   EXPECT_EQ(MaxRequestsInFlight(s), 84u);
 }
 
+// The most arrivals of `source` in any `window` consecutive milliseconds, by walking them.
+uint64_t WalkedMostInWindow(const Scenario& s, size_t source, int64_t window) {
+  ArrivalSchedule schedule(s);
+  std::vector<int64_t> at;
+  for (const ArrivalEvent& a : schedule.Until(s.duration)) {
+    if (a.source == source) at.push_back(a.at.count());
+  }
+  uint64_t most = 0;
+  for (size_t first = 0, last = 0; last < at.size(); ++last) {
+    while (at[first] + window <= at[last]) ++first;
+    most = std::max<uint64_t>(most, last - first + 1);
+  }
+  return most;
+}
+
+TEST(MaxRequestsInFlightTest, UniformClosedFormEqualsTheWalkedWindow) {
+  // Rates that do not divide the window or the millisecond, spans shorter than the window,
+  // and late starts: the closed form for uniform sources must count what a walk counts.
+  const std::vector<Rate> rates = {PerSecond(756), PerSecond(7), {3, milliseconds(7000)},
+                                   {1, milliseconds(60000)}, {13, milliseconds(7)}, PerSecond(1)};
+  const std::vector<std::pair<int64_t, int64_t>> spans = {{0, 60000}, {1, 1201}, {333, 334},
+                                                          {59999, 60000}, {1000, 1150}};
+  for (const Rate& rate : rates) {
+    for (const auto& [start, end] : spans) {
+      for (int64_t issue : {1, 149, 150, 999}) {
+        Scenario s = WithSources({{.behaviour = Behaviour::kIssueOnly, .rate = rate,
+                                   .start = milliseconds(start), .end = milliseconds(end)}});
+        s.service.inject_issue = milliseconds(issue);
+        for (int64_t tick : {1, 1000}) {
+          SCOPED_TRACE(testing::Message() << rate.arrivals << "/" << rate.per.count() << "ms over ["
+                                          << start << ", " << end << ") issue " << issue
+                                          << " ms tick " << tick << " ms");
+          EXPECT_EQ(MaxRequestsInFlight(s, milliseconds(tick)),
+                    WalkedMostInWindow(s, 0, issue + tick));
+        }
+      }
+    }
+  }
+}
+
+TEST(MaxRequestsInFlightTest, PoissonSourcesKeepTheirSeedBesideUniformOnes) {
+  // A uniform source before a Poisson one must not change the Poisson arrivals counted.
+  Scenario s = WithSources({{.behaviour = Behaviour::kIssueOnly, .rate = PerSecond(50), .end = milliseconds(60000)},
+                            {.behaviour = Behaviour::kIssueOnly, .rate = PerSecond(50),
+                             .end = milliseconds(60000), .arrival = Arrival::kPoisson}},
+                           7);
+  s.service.inject_issue = milliseconds(400);
+  const std::vector<uint64_t> by_source = RequestsInFlightBySource(s);
+  ASSERT_EQ(by_source.size(), 2u);
+  EXPECT_EQ(by_source[0], 70u);  // ceil(1400 ms x 50/s)
+  EXPECT_EQ(by_source[1], WalkedMostInWindow(s, 1, 1400));
+  EXPECT_GT(by_source[1], 70u);  // a Poisson source clusters above its mean
+  EXPECT_EQ(MaxRequestsInFlight(s), by_source[0] + by_source[1]);
+}
+
 }  // namespace
 }  // namespace tokensim

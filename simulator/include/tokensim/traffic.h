@@ -47,6 +47,9 @@ class ArrivalSchedule {
 // delays plus one `tick` can have in flight, one request each at a time (twice for `expired`
 // sources, whose delayed uses overlap new clients). Virtual time sends all of them at once
 // rather than let a bound on the wire delay them, so this sizes the in-process server.
+// Costs no walk for uniform sources (a closed form) and one walk of the Poisson arrivals.
 uint64_t MaxRequestsInFlight(const Scenario& scenario, Millis tick = Millis(1000));
+// The same, per source (their sum is MaxRequestsInFlight): what each source adds.
+std::vector<uint64_t> RequestsInFlightBySource(const Scenario& scenario, Millis tick = Millis(1000));
 
 }  // namespace tokensim
