@@ -85,6 +85,8 @@ std::string PassedActual(const Check& check) {
       return "not firing";
     case CheckKind::kNeverFires:
       return "never fired";
+    case CheckKind::kDetect:
+      return "first firing in the window";
     case CheckKind::kEquals:
     case CheckKind::kIsNaN:
       break;
@@ -114,6 +116,10 @@ std::string FailedActual(const Check& check, const PromtoolFailure& failure) {
       break;
     case CheckKind::kNeverFires:
       if (got == "nil") return "fired at some evaluation";
+      break;
+    case CheckKind::kDetect:
+      if (got == "nil") return "fired before the incident, or not by the window's end";
+      if (got.rfind("{alertname=", 0) == 0) return "not firing by the window's end";
       break;
     case CheckKind::kEquals:
     case CheckKind::kIsNaN: {

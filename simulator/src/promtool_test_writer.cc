@@ -157,6 +157,47 @@ Check NeverFiresCheck(size_t index, const Expectation& expectation, const Scenar
   return check;
 }
 
+// One expression at the window's last evaluation: it gives the alert's labels (the pass)
+// when the alert fired at no evaluation before the incident (the range ending at the last one
+// before it, by `offset`) and at some evaluation up to the window's end. Before the incident
+// it must not have fired, so "up to the end" means "in the window".
+Check DetectCheck(size_t index, const Expectation& expectation, const Scenario& scenario) {
+  const Detection& detect = *expectation.detect;
+  const Millis step = EvaluationInterval(scenario);
+  const Millis end = detect.incident + detect.within;
+  const Millis last = end / step * step;
+  Check check;
+  check.expectation = index;
+  check.kind = CheckKind::kDetect;
+  check.subject = expectation.alert;
+  check.eval_time = last;
+  check.time = vx11::FormatDuration(detect.incident) + ".." + vx11::FormatDuration(end);
+  check.expected = "first firing in [" + vx11::FormatDuration(detect.incident) + ", " +
+                   vx11::FormatDuration(end) + "]";
+  const std::string selector = AlertsSelector(expectation.alert);
+  // Ranges reach one interval before 0, as NeverFiresCheck's does.
+  const std::string fired_by_end =
+      "absent_over_time(" + selector + "[" + vx11::FormatDuration(last + step) + "])";
+  if (detect.incident > Millis(0)) {
+    const Millis before = (detect.incident - Millis(1)) / step * step;  // last evaluation < incident
+    check.promql = "absent_over_time(" + selector + "[" + vx11::FormatDuration(before + step) +
+                   "] offset " + vx11::FormatDuration(last - before) + ") unless on() " +
+                   fired_by_end;
+    check.result_labels = AlertLabels(expectation.alert);
+    check.result_value = 1;
+  } else {
+    check.promql = fired_by_end;
+    check.expects_nothing = true;
+  }
+  if (last < expectation.rule_for) {
+    check.cannot_hold = "not firing by " + vx11::FormatDuration(end) + ": its rule has for: " +
+                        vx11::FormatDuration(expectation.rule_for) +
+                        ", so the earliest it can fire is " +
+                        vx11::FormatDuration(expectation.rule_for);
+  }
+  return check;
+}
+
 Check EqualsCheck(size_t index, const Expectation& expectation) {
   Check check;
   check.expectation = index;
@@ -180,9 +221,10 @@ void WriteCheck(const Check& check, const Scenario& scenario, std::string* out) 
   const Expectation& expectation = scenario.expect[check.expectation];
   *out += "      # expectation " + std::to_string(check.expectation + 1);
   if (expectation.line > 0) *out += " (line " + std::to_string(expectation.line) + ")";
-  *out += ": " + OneLine(check.subject) + " " + check.expected +
-          (check.kind == CheckKind::kNeverFires ? " over the whole run" : " at " + check.time) +
-          "\n";
+  std::string when = " at " + check.time;
+  if (check.kind == CheckKind::kNeverFires) when = " over the whole run";
+  if (check.kind == CheckKind::kDetect) when = "";
+  *out += ": " + OneLine(check.subject) + " " + check.expected + when + "\n";
   *out += "      - expr: " + YamlString(check.promql) + "\n";
   *out += "        eval_time: " + vx11::FormatDuration(check.eval_time) + "\n";
   if (check.expects_nothing) {
@@ -211,6 +253,7 @@ std::vector<Check> PlanChecks(const Scenario& scenario) {
       checks.push_back(AlertCheck(i, expectation, CheckKind::kNotFiring, at));
     }
     if (expectation.never_fires) checks.push_back(NeverFiresCheck(i, expectation, scenario));
+    if (expectation.detect) checks.push_back(DetectCheck(i, expectation, scenario));
   }
   return checks;
 }

@@ -261,6 +261,41 @@ Millis RuleFor(const std::string& alert, const RulesCatalog& catalog) {
   return shortest;
 }
 
+// `detect: {incident: 3m, within: 2m30s}`. The incident may fall between evaluations (it is
+// when the fault starts); the window must hold an evaluation and end within the run.
+MaybeError ReadDetection(const Field& f, const Scenario& scenario, Detection* out) {
+  auto opened = StrictMap::Open(f, {"incident", "within"});
+  if (auto* error = std::get_if<LoadError>(&opened)) return *error;
+  const StrictMap& detect = std::get<StrictMap>(opened);
+  if (!detect.Has("incident")) {
+    return detect.Missing("incident", "when the incident the alert detects starts");
+  }
+  if (!detect.Has("within")) {
+    return detect.Missing("within", "how long after the incident the alert must be firing");
+  }
+  const Field& incident = detect.Get("incident");
+  const Field& within = detect.Get("within");
+  if (auto error = ReadDuration(incident, &out->incident)) return error;
+  if (auto error = ReadDuration(within, &out->within)) return error;
+  if (out->incident > scenario.duration) {
+    return incident.where.Error(Format(out->incident) + " is after the end of the run (duration " +
+                                Format(scenario.duration) + ")");
+  }
+  const Millis end = out->incident + out->within;
+  if (end > scenario.duration) {
+    return within.where.Error("the window ends at " + Format(end) +
+                              ", after the end of the run (duration " + Format(scenario.duration) +
+                              ")");
+  }
+  const Millis step = scenario.evaluation_interval;
+  const Millis first = (out->incident + step - Millis(1)) / step * step;
+  if (first > end) {
+    return within.where.Error("no rule evaluation falls in [" + Format(out->incident) + ", " +
+                              Format(end) + "]: rules are evaluated every " + Format(step));
+  }
+  return std::nullopt;
+}
+
 MaybeError ReadAlertExpectation(const StrictMap& entry, const Scenario& scenario,
                                 const RulesCatalog& catalog, Expectation* out) {
   const Field& alert = entry.Get("alert");
@@ -271,16 +306,21 @@ MaybeError ReadAlertExpectation(const StrictMap& entry, const Scenario& scenario
   for (std::string_view key : {"at", "equals"}) {
     if (entry.Has(key)) {
       return entry.Get(key).where.Error(
-          "applies only to expr expectations; alert expectations use firing, not_firing or "
-          "never_fires");
+          "applies only to expr expectations; alert expectations use firing, not_firing, "
+          "never_fires or detect");
     }
   }
   if (entry.Has("never_fires")) {
     const Field& f = entry.Get("never_fires");
     if (auto error = ReadBool(f, &out->never_fires)) return error;
     if (!out->never_fires) return f.where.Error("never_fires: false asserts nothing; remove it");
-    if (entry.Has("firing")) {
-      return entry.Get("firing").where.Error("contradicts never_fires: true");
+    for (std::string_view key : {"firing", "detect"}) {
+      if (entry.Has(key)) return entry.Get(key).where.Error("contradicts never_fires: true");
+    }
+  }
+  if (entry.Has("detect")) {
+    if (auto error = ReadDetection(entry.Get("detect"), scenario, &out->detect.emplace())) {
+      return error;
     }
   }
   std::vector<Where> firing_where;
@@ -291,8 +331,9 @@ MaybeError ReadAlertExpectation(const StrictMap& entry, const Scenario& scenario
   if (auto error = ReadTimes(entry, "not_firing", scenario, &out->not_firing, &not_firing_where)) {
     return error;
   }
-  if (out->firing.empty() && out->not_firing.empty() && !out->never_fires) {
-    return entry.Missing("firing", "an alert expectation needs firing, not_firing or never_fires");
+  if (out->firing.empty() && out->not_firing.empty() && !out->never_fires && !out->detect) {
+    return entry.Missing("firing",
+                         "an alert expectation needs firing, not_firing, never_fires or detect");
   }
   for (size_t i = 0; i < out->not_firing.size(); ++i) {
     const Millis t = out->not_firing[i];
@@ -310,7 +351,7 @@ MaybeError ReadExprExpectation(const StrictMap& entry, const Scenario& scenario,
   if (out->expr.find_first_not_of(" \t\r\n") == std::string::npos) {
     return expr.where.Error("must not be empty");
   }
-  for (std::string_view key : {"firing", "not_firing", "never_fires"}) {
+  for (std::string_view key : {"firing", "not_firing", "never_fires", "detect"}) {
     if (entry.Has(key)) {
       return entry.Get(key).where.Error(
           "applies only to alert expectations; expr expectations "
@@ -393,7 +434,8 @@ MaybeError ReadTrafficSource(const Field& f, const Scenario& scenario, TrafficSo
 MaybeError ReadExpectation(const Field& f, const Scenario& scenario, const RulesCatalog& catalog,
                            Expectation* out) {
   auto opened =
-      StrictMap::Open(f, {"alert", "firing", "not_firing", "never_fires", "expr", "at", "equals"});
+      StrictMap::Open(f, {"alert", "firing", "not_firing", "never_fires", "detect", "expr", "at",
+                          "equals"});
   if (auto* error = std::get_if<LoadError>(&opened)) return *error;
   const StrictMap& entry = std::get<StrictMap>(opened);
   out->line = f.where.line;

@@ -666,7 +666,55 @@ TEST_F(ScenarioLoaderTest, NeitherAlertNorExprIsAnError) {
 TEST_F(ScenarioLoaderTest, AlertExpectationThatAssertsNothingIsAnError) {
   EXPECT_THAT(
       Fail("name: a\nduration: 5m\nexpect:\n  - alert: HighTokenValidationFailureRate\n").message,
-      HasSubstr("needs firing, not_firing or never_fires"));
+      HasSubstr("needs firing, not_firing, never_fires or detect"));
+}
+
+TEST_F(ScenarioLoaderTest, DetectIsReadWithAnIncidentBetweenEvaluations) {
+  // Default evaluation_interval 15s: the incident at 3m10s is between two evaluations.
+  const Scenario s = Load("name: a\nduration: 10m\nexpect:\n"
+                          "  - alert: HighTokenValidationFailureRate\n"
+                          "    detect: {incident: 3m10s, within: 2m30s}\n");
+  ASSERT_EQ(s.expect.size(), 1u);
+  ASSERT_TRUE(s.expect[0].detect.has_value());
+  EXPECT_EQ(s.expect[0].detect->incident, milliseconds(190000));
+  EXPECT_EQ(s.expect[0].detect->within, milliseconds(150000));
+  EXPECT_TRUE(s.expect[0].firing.empty());
+}
+
+TEST_F(ScenarioLoaderTest, DetectWindowEndingExactlyAtTheEndOfTheRunIsAccepted) {
+  const Scenario s = Load("name: a\nduration: 10m\nexpect:\n"
+                          "  - {alert: HighTokenValidationFailureRate, detect: {incident: 8m, within: 2m}}\n");
+  EXPECT_EQ(s.expect[0].detect->incident + s.expect[0].detect->within, minutes(10));
+}
+
+TEST_F(ScenarioLoaderTest, DetectErrorsNameTheKey) {
+  const std::string head = "name: a\nduration: 10m\nexpect:\n  - {alert: HighTokenValidationFailureRate, ";
+  LoadError e = Fail(head + "detect: {incident: 8m, within: 2m1s}}\n");
+  EXPECT_EQ(e.key, "expect[0].detect.within");
+  EXPECT_THAT(e.message, HasSubstr("the window ends at 10m1s, after the end of the run"));
+  e = Fail(head + "detect: {incident: 11m, within: 0s}}\n");
+  EXPECT_EQ(e.key, "expect[0].detect.incident");
+  EXPECT_THAT(e.message, HasSubstr("after the end of the run"));
+  e = Fail(head + "detect: {incident: 3m1s, within: 10s}}\n");  // evaluations at 3m, 3m15s
+  EXPECT_EQ(e.key, "expect[0].detect.within");
+  EXPECT_THAT(e.message, HasSubstr("no rule evaluation falls in [3m1s, 3m11s]"));
+  e = Fail(head + "detect: {incident: 3m}}\n");
+  EXPECT_EQ(e.key, "expect[0].detect.within");
+  e = Fail(head + "detect: {within: 3m}}\n");
+  EXPECT_EQ(e.key, "expect[0].detect.incident");
+  e = Fail(head + "detect: {incident: 3m, within: 1m, after: 2m}}\n");
+  EXPECT_EQ(e.key, "expect[0].detect.after");
+  e = Fail(head + "never_fires: true, detect: {incident: 3m, within: 1m}}\n");
+  EXPECT_EQ(e.key, "expect[0].detect");
+  EXPECT_THAT(e.message, HasSubstr("contradicts never_fires"));
+  e = Fail("name: a\nduration: 10m\nexpect:\n  - {expr: up, at: 1m, equals: 1, detect: {incident: 3m, within: 1m}}\n");
+  EXPECT_EQ(e.key, "expect[0].detect");
+}
+
+TEST_F(ScenarioLoaderTest, DetectWithinZeroNeedsAnIncidentOnTheGrid) {
+  const Scenario s = Load("name: a\nduration: 10m\nexpect:\n"
+                          "  - {alert: HighTokenValidationFailureRate, detect: {incident: 3m, within: 0s}}\n");
+  EXPECT_EQ(s.expect[0].detect->within, milliseconds(0));
 }
 
 TEST_F(ScenarioLoaderTest, EmptyFiringListIsAnError) {

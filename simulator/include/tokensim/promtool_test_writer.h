@@ -32,6 +32,7 @@ enum class CheckKind {
   kFiring,
   kNotFiring,
   kNeverFires,
+  kDetect,  // first firing in [incident, incident + within] (Expectation::detect)
   kEquals,  // expression equals a number (or an infinity)
   kIsNaN,   // expression equals NaN, which needs a test of its own
 };
@@ -55,7 +56,8 @@ struct Check {
 };
 
 // The checks of every expectation, in the order of `scenario.expect`: for an alert, its
-// `firing` times then its `not_firing` times then `never_fires`; for an expression, one check.
+// `firing` times then its `not_firing` times then `never_fires` then `detect`; for an
+// expression, one check.
 std::vector<Check> PlanChecks(const Scenario& scenario);
 
 struct PromtoolTestOptions {

@@ -82,11 +82,19 @@ struct Fault {
 
 // One entry of `expect:`. Either an alert expectation (alert non-empty) or an expression
 // expectation (expr non-empty), never both.
+// `detect: {incident, within}`: the alert's first firing evaluation of the run must be in
+// [incident, incident + within]. Firing earlier fails, as does not firing by the end.
+struct Detection {
+  Millis incident{0};
+  Millis within{0};
+};
+
 struct Expectation {
   std::string alert;
   std::vector<Millis> firing;      // must be firing at each of these times
   std::vector<Millis> not_firing;  // must not be firing at each of these times
   bool never_fires = false;        // firing at no evaluation of the whole run
+  std::optional<Detection> detect;
   // The alert's rule `for` (the shortest, if several rules share the name): evaluations start
   // at 0, so a `firing` time before it cannot hold, and fails with that reason.
   Millis rule_for{0};
