@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -114,6 +115,12 @@ bool Prepare(CommonFlags& f, VerifyOptions* options, RulesCatalog* catalog) {
     if (const char* env = std::getenv("VX11_OPERATOR_PRINCIPAL_TOKEN")) f.principal_token = env;
   }
   options->rule_files = f.rules;
+  options->alerts.clear();
+  for (const AlertRule& rule : catalog->alerts()) {
+    if (std::find(options->alerts.begin(), options->alerts.end(), rule.name) == options->alerts.end()) {
+      options->alerts.push_back(rule.name);
+    }
+  }
   options->out_dir = f.out;
   options->promtool = f.promtool;
   options->run.target_url = f.target;
@@ -137,6 +144,7 @@ int Verify(const std::vector<Scenario>& scenarios, const VerifyOptions& options,
     ScenarioOutcome outcome = VerifyScenario(scenario, options);
     std::cout << FormatVerdictLines(outcome.verdicts);
     if (outcome.verdicts.empty()) std::cout << scenario.name << " no expectations: recorded only\n";
+    std::cout << FormatAlerts(outcome);
     std::cout << std::flush;
     junit_options.scenarios.push_back(scenario.name);
     all.insert(all.end(), outcome.verdicts.begin(), outcome.verdicts.end());
@@ -144,7 +152,7 @@ int Verify(const std::vector<Scenario>& scenarios, const VerifyOptions& options,
   }
   std::cout << "\n" << FormatSummary(outcomes);
   std::cerr << FormatTimings(outcomes);
-  std::cout << "outputs: " << options.out_dir << "/<scenario>/{promtool-test.yml,series.om.txt,report.txt}\n";
+  std::cout << "outputs: " << options.out_dir << "/<scenario>/{promtool-test.yml,alert-timeline-test.yml,series.om.txt,report.txt}\n";
   if (!junit.empty()) {
     std::ofstream out(junit);
     out << WriteJunitXml(all, junit_options);

@@ -116,11 +116,23 @@ void WriteSuite(const Suite& suite, const JunitOptions& options, std::string* ou
     const std::string name = verdict->subject + " @ " + verdict->time + ": " + verdict->expected;
     *out +=
         "    <testcase classname=\"tokensim." + Xml(suite.name) + "\" name=\"" + Xml(name) + "\"";
-    if (verdict->passed) {
+    if (verdict->passed && verdict->properties.empty()) {
       *out += "/>\n";
       continue;
     }
-    *out += ">\n      <failure message=\"" +
+    *out += ">\n";
+    if (!verdict->properties.empty()) {
+      *out += "      <properties>\n";
+      for (const auto& [key, value] : verdict->properties) {
+        *out += "        <property name=\"" + Xml(key) + "\" value=\"" + Xml(value) + "\"/>\n";
+      }
+      *out += "      </properties>\n";
+    }
+    if (verdict->passed) {
+      *out += "    </testcase>\n";
+      continue;
+    }
+    *out += "      <failure message=\"" +
             Xml("expected " + verdict->expected + ", got " + verdict->actual) +
             "\" type=\"AlertExpectation\">" +
             Xml("expected: " + verdict->expected + "\nactual: " + verdict->actual) +

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tokensim/alert_timeline.h"
 #include "tokensim/openmetrics_writer.h"
 #include "tokensim/promtool_runner.h"
 #include "tokensim/promtool_test_writer.h"
@@ -37,6 +38,28 @@ std::string Fixed(double v, int digits) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
   return buf;
+}
+
+// The verdict of a `detect` check is promtool's; the timeline says when the alert fired.
+// `verdicts` are those of `checks`, one each, in order (or fewer, when the run failed).
+void ExplainDetections(const std::vector<Check>& checks,
+                       const std::vector<DetectionLatency>& detections,
+                       std::vector<Verdict>* verdicts) {
+  for (size_t i = 0; i < checks.size() && i < verdicts->size(); ++i) {
+    if (checks[i].kind != CheckKind::kDetect) continue;
+    const auto d = std::find_if(detections.begin(), detections.end(), [&](const DetectionLatency& x) {
+      return x.expectation == checks[i].expectation;
+    });
+    if (d == detections.end()) continue;
+    Verdict& v = (*verdicts)[i];
+    v.properties = d->Properties();
+    if (!checks[i].cannot_hold.empty() || v.actual.rfind("promtool failed", 0) == 0 ||
+        v.actual.rfind("error: ", 0) == 0) {
+      continue;  // says more than the timeline would
+    }
+    v.actual = d->Describe();
+    if (d->passed() != v.passed) v.actual += " (the alert timeline disagrees with the check)";
+  }
 }
 
 }  // namespace
@@ -100,6 +123,20 @@ ScenarioOutcome VerifyScenario(const Scenario& scenario, const VerifyOptions& op
                                                              : output.substr(0, output.find('\n'))));
     }
   }
+  if (!options.alerts.empty()) {
+    auto timeline = RecordAlertTimeline(scenario, outcome.run.recording, test_options.rule_files,
+                                        options.alerts, options.promtool,
+                                        (dir / "alert-timeline-test.yml").string());
+    if (auto* e = std::get_if<std::string>(&timeline)) {
+      outcome.timeline_error = *e;
+    } else {
+      const AlertTimeline& t = std::get<AlertTimeline>(timeline);
+      outcome.alerts = AlertHistories(t);
+      outcome.detections = MeasureDetections(scenario, t);
+      ExplainDetections(checks, outcome.detections, &outcome.verdicts);
+    }
+    outcome.promtool_seconds = std::chrono::duration<double>(wall.Now() - promtool_start).count();
+  }
   for (const std::string& v : outcome.run.violations) {
     outcome.verdicts.push_back(Failure(scenario.name, "issued_total == expired_total + active",
                                        "-", "holds at every scrape", v));
@@ -145,9 +182,45 @@ std::string FormatSummary(const std::vector<ScenarioOutcome>& outcomes) {
                   static_cast<unsigned long long>(o.run.requests), o.passed() ? "PASS" : "FAIL");
     out << line;
   }
+  bool any_detection = false;
+  for (const ScenarioOutcome& o : outcomes) any_detection |= !o.detections.empty();
+  if (any_detection) {
+    out << "\ndetection latency (the alert's first firing evaluation after the incident):\n";
+    std::snprintf(line, sizeof(line), "%-28s %-34s %9s %9s %9s %9s %9s  %s\n", "scenario", "alert",
+                  "incident", "within", "pending", "firing", "latency", "result");
+    out << line;
+    auto format = [](const std::optional<Millis>& t) {
+      return t ? vx11::FormatDuration(*t) : std::string("-");
+    };
+    for (const ScenarioOutcome& o : outcomes) {
+      for (const DetectionLatency& d : o.detections) {
+        std::snprintf(line, sizeof(line), "%-28s %-34s %9s %9s %9s %9s %9s  %s\n",
+                      o.scenario.c_str(), d.alert.c_str(),
+                      vx11::FormatDuration(d.detect.incident).c_str(),
+                      vx11::FormatDuration(d.detect.within).c_str(), format(d.pending).c_str(),
+                      format(d.first_firing).c_str(), format(d.latency()).c_str(),
+                      d.passed() ? "PASS" : "FAIL");
+        out << line;
+      }
+    }
+    out << "\n";
+  }
   out << (failed_scenarios == 0 ? "PASS" : "FAIL") << ": " << outcomes.size() - failed_scenarios
       << " of " << outcomes.size() << " scenarios passed\n";
   return out.str();
+}
+
+std::string FormatAlerts(const ScenarioOutcome& outcome) {
+  if (!outcome.timeline_error.empty()) {
+    return outcome.scenario + " alerts: no timeline: " + outcome.timeline_error + "\n";
+  }
+  if (outcome.alerts.empty()) {
+    // Without a timeline (no alerts given, or the run failed) there is nothing to say.
+    return outcome.run.recording.scrapes.empty() ? ""
+                                                 : outcome.scenario + " alerts: none went pending or fired\n";
+  }
+  return outcome.scenario + " alerts (incident, pending, firing, resolved):\n" +
+         FormatAlertHistories(outcome.alerts, outcome.detections);
 }
 
 std::string FormatTimings(const std::vector<ScenarioOutcome>& outcomes) {
@@ -210,6 +283,7 @@ std::string FormatReport(const Scenario& scenario, const ScenarioOutcome& outcom
   }
   out << "\nchecks:\n" << FormatVerdictLines(outcome.verdicts);
   if (outcome.verdicts.empty()) out << "  none: the scenario has no expect, it only records\n";
+  if (const std::string alerts = FormatAlerts(outcome); !alerts.empty()) out << "\n" << alerts;
   out << "\nresult: " << (outcome.passed() ? "PASS" : "FAIL") << "\n";
   return out.str();
 }

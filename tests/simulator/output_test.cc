@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -21,6 +22,7 @@ namespace tokensim {
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::HasSubstr;
 
 constexpr const char* kPromtool = PROMTOOL_PATH;
 
@@ -434,6 +436,70 @@ TEST_F(PromtoolRunTest, NeverFiresCoversTheFirstAndLastEvaluation) {
   }
 }
 
+Expectation DetectExpectation(std::string alert, Millis incident, Millis within, Millis rule_for) {
+  Expectation expectation;
+  expectation.alert = std::move(alert);
+  expectation.detect = Detection{incident, within};
+  expectation.rule_for = rule_for;
+  return expectation;
+}
+
+// CacheTooBig first fires at 2m (pending from 1m), evaluations every 30s. The window is closed
+// at both ends; firing at an evaluation before the incident fails, whatever the window.
+TEST_F(PromtoolRunTest, DetectPassesOnlyWhenTheFirstFiringIsInTheWindow) {
+  SKIP_WITHOUT_PROMTOOL();
+  struct Case {
+    Millis incident, within;
+    bool passes;
+    std::string actual;  // when it fails
+  };
+  const std::vector<Case> cases = {
+      {2min, 0s, true, ""},      // firing exactly at the incident
+      {1min, 1min, true, ""},    // firing exactly at the window's end
+      {91s, 29s, true, ""},      // incident between evaluations; only 2m in the window
+      {0s, 2min, true, ""},      // from the start of the run
+      {1min, 59s, false, "fired before the incident, or not by the window's end"},
+      {121s, 29s, false, "fired before the incident, or not by the window's end"},  // fired at 2m
+      {150s, 30s, false, "fired before the incident, or not by the window's end"},
+      {0s, 90s, false, "not firing by the window's end"},
+  };
+  for (const Case& c : cases) {
+    const Scenario scenario = ScenarioOf({DetectExpectation("CacheTooBig", c.incident, c.within, 1min)});
+    const std::vector<Verdict> verdicts = Run(scenario, CacheRecording());
+    ASSERT_EQ(verdicts.size(), 1u);
+    SCOPED_TRACE(verdicts[0].time);
+    EXPECT_EQ(verdicts[0].passed, c.passes) << verdicts[0].actual << "\n" << process_.output;
+    EXPECT_EQ(verdicts[0].actual, c.passes ? "first firing in the window" : c.actual);
+  }
+}
+
+TEST_F(PromtoolRunTest, DetectAtTheFirstEvaluationOfAnAlertWithoutFor) {
+  SKIP_WITHOUT_PROMTOOL();
+  dir_.Write("instant.yml",
+             "groups:\n  - name: g\n    rules:\n      - alert: Big\n        expr: g > 500\n");
+  std::vector<std::string> scrapes(9, "g 0\n");
+  scrapes[0] = "g 600\n";
+  const Scenario at_zero = ScenarioOf({DetectExpectation("Big", 0s, 0s, 0s)}, 2min);
+  EXPECT_TRUE(Run(at_zero, RecordingOf(scrapes), {"instant.yml"})[0].passed) << process_.output;
+  // Fired at 0, before an incident at 1s.
+  const Scenario later = ScenarioOf({DetectExpectation("Big", 1s, 89s, 0s)}, 2min);
+  EXPECT_FALSE(Run(later, RecordingOf(scrapes), {"instant.yml"})[0].passed) << process_.output;
+}
+
+TEST(PlanChecksTest, DetectWindowEndingBeforeTheRulesForCannotHold) {
+  // The first evaluation is at 0, so with for: 1m the alert fires at 1m at the earliest.
+  const std::vector<Check> checks =
+      PlanChecks(ScenarioOf({DetectExpectation("CacheTooBig", 0s, 59s, 1min),
+                             DetectExpectation("CacheTooBig", 0s, 1min, 1min)}));
+  ASSERT_EQ(checks.size(), 2u);
+  EXPECT_EQ(checks[0].kind, CheckKind::kDetect);
+  EXPECT_EQ(checks[0].eval_time, 30s);  // the window's last evaluation
+  EXPECT_THAT(checks[0].cannot_hold, HasSubstr("not firing by 59s: its rule has for: 1m"));
+  EXPECT_EQ(checks[1].cannot_hold, "");
+  EXPECT_EQ(checks[1].expected, "first firing in [0s, 1m]");
+  EXPECT_EQ(checks[1].time, "0s..1m");
+}
+
 TEST_F(PromtoolRunTest, WrongValueReportsTheValueFound) {
   SKIP_WITHOUT_PROMTOOL();
   const std::vector<Verdict> verdicts =
@@ -788,6 +854,28 @@ TEST(JunitWriterTest, WritesSuitesPerScenarioExactly) {
             "    </testcase>\n"
             "  </testsuite>\n"
             "</testsuites>\n");
+}
+
+TEST(JunitWriterTest, PropertiesGoInsideTheirTestCase) {
+  Verdict passed{"s", "A", "3m..5m", "first firing in [3m, 5m]", "firing at 4m", true};
+  passed.properties = {{"detection_latency_seconds", "60"}};
+  Verdict failed = passed;
+  failed.passed = false;
+  failed.properties = {{"incident_seconds", "<180>"}};
+  const std::string xml = WriteJunitXml({passed, failed});
+  EXPECT_NE(xml.find("name=\"A @ 3m..5m: first firing in [3m, 5m]\">\n"
+                     "      <properties>\n"
+                     "        <property name=\"detection_latency_seconds\" value=\"60\"/>\n"
+                     "      </properties>\n"
+                     "    </testcase>\n"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("      <properties>\n"
+                     "        <property name=\"incident_seconds\" value=\"&lt;180&gt;\"/>\n"
+                     "      </properties>\n"
+                     "      <failure "),
+            std::string::npos)
+      << xml;
 }
 
 TEST(JunitWriterTest, EscapesMarkupAndControlCharacters) {

@@ -3,6 +3,8 @@
 // JUnit test case. Plain data.
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace tokensim {
 
@@ -13,6 +15,9 @@ struct Verdict {
   std::string expected;  // "firing", "not firing", "never fires", "== 0"
   std::string actual;    // what promtool found: "firing", "not firing", "fired", "7", "no data"
   bool passed = false;
+  // Figures behind the verdict, as JUnit <property> elements of its test case (detection
+  // latency for `detect`, detection.h): name, value.
+  std::vector<std::pair<std::string, std::string>> properties;
 };
 
 }  // namespace tokensim
