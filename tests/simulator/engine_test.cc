@@ -314,7 +314,9 @@ TEST(EngineTest, AFailedScrapeRecordsUpZeroAndNoSeries) {
     const bool fails = scrape.at == seconds(15) || scrape.at == seconds(30);
     EXPECT_EQ(scrape.up, !fails) << scrape.at.count();
     EXPECT_EQ(FindValue(scrape.samples, "up", {}).value_or(-1), fails ? 0 : 1);
-    if (fails) EXPECT_EQ(scrape.samples.size(), 1u);
+    if (fails) {
+      EXPECT_EQ(scrape.samples.size(), 1u);
+    }
   }
   // The service kept serving meanwhile.
   EXPECT_EQ(At(r, seconds(45), "vx11_operator_ephemeral_tokens_issued_total"), 45);
