@@ -7,7 +7,8 @@
 // - a loaded scenario keeps the invariants the engine relies on: a portable name, positive
 //   intervals on one grid with the run's end, traffic sources active within the run,
 //   expectations that are either an alert the rules define or an expression,
-//   at times on the evaluation grid within the run.
+//   at times on the evaluation grid within the run, `detect` windows within the run that
+//   hold an evaluation.
 
 #include <algorithm>
 #include <cstdint>
@@ -29,7 +30,8 @@ const tokensim::RulesCatalog& ShippedRules() {
   static const tokensim::RulesCatalog catalog = [] {
     const std::string rules = std::string(VX11_SOURCE_DIR) + "/rules/";
     auto loaded =
-        tokensim::LoadRulesFiles({rules + "prometheus-rules.yml", rules + "slo-rules.yml"});
+        tokensim::LoadRulesFiles({rules + "prometheus-rules.yml", rules + "slo-rules.yml",
+                                  rules + "availability-rules.yml"});
     if (const auto* error = std::get_if<tokensim::LoadError>(&loaded)) {
       std::fprintf(stderr, "scenario_fuzz: cannot load the shipped rules: %s\n",
                    error->ToString().c_str());
@@ -67,8 +69,16 @@ void CheckScenario(const tokensim::Scenario& s, const std::string& file) {
     FUZZ_CHECK(e.line >= 1);
     if (!e.alert.empty()) {
       FUZZ_CHECK(!ShippedRules().Find(e.alert).empty());
-      FUZZ_CHECK(e.never_fires || !e.firing.empty() || !e.not_firing.empty());
-      FUZZ_CHECK(!(e.never_fires && !e.firing.empty()));
+      FUZZ_CHECK(e.never_fires || !e.firing.empty() || !e.not_firing.empty() || e.detect);
+      FUZZ_CHECK(!(e.never_fires && (!e.firing.empty() || e.detect)));
+      if (e.detect) {
+        // The window lies in the run and holds an evaluation.
+        const Millis end = e.detect->incident + e.detect->within;
+        FUZZ_CHECK(e.detect->incident >= Millis(0) && e.detect->within >= Millis(0));
+        FUZZ_CHECK(end <= s.duration);
+        const Millis step = s.evaluation_interval;
+        FUZZ_CHECK((e.detect->incident + step - Millis(1)) / step * step <= end);
+      }
       FUZZ_CHECK(
           std::all_of(e.firing.begin(), e.firing.end(), [&](Millis t) { return OnGrid(t, s); }));
       FUZZ_CHECK(std::all_of(e.not_firing.begin(), e.not_firing.end(),
