@@ -296,6 +296,29 @@ MaybeError ReadDetection(const Field& f, const Scenario& scenario, Detection* ou
   return std::nullopt;
 }
 
+// `routed_to: pager` or `routed_to: pager,ticket`: receiver names, each non-empty, none twice.
+// Whether the Alertmanager configuration defines them is checked where it is known (main.cc).
+MaybeError ReadRoutedTo(const Field& f, Expectation* out) {
+  std::string text;
+  if (auto error = ReadString(f, &text)) return error;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    std::string name = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const size_t first = name.find_first_not_of(' ');
+    name = first == std::string::npos ? "" : name.substr(first, name.find_last_not_of(' ') - first + 1);
+    if (name.empty()) return f.where.Error("a receiver name is empty (write routed_to: pager or pager,ticket)");
+    if (std::find(out->routed_to.begin(), out->routed_to.end(), name) != out->routed_to.end()) {
+      return f.where.Error("receiver \"" + name + "\" is named twice");
+    }
+    out->routed_to.push_back(std::move(name));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  out->routed_to_line = f.where.line;
+  return std::nullopt;
+}
+
 MaybeError ReadAlertExpectation(const StrictMap& entry, const Scenario& scenario,
                                 const RulesCatalog& catalog, Expectation* out) {
   const Field& alert = entry.Get("alert");
@@ -307,16 +330,19 @@ MaybeError ReadAlertExpectation(const StrictMap& entry, const Scenario& scenario
     if (entry.Has(key)) {
       return entry.Get(key).where.Error(
           "applies only to expr expectations; alert expectations use firing, not_firing, "
-          "never_fires or detect");
+          "never_fires, detect or routed_to");
     }
   }
   if (entry.Has("never_fires")) {
     const Field& f = entry.Get("never_fires");
     if (auto error = ReadBool(f, &out->never_fires)) return error;
     if (!out->never_fires) return f.where.Error("never_fires: false asserts nothing; remove it");
-    for (std::string_view key : {"firing", "detect"}) {
+    for (std::string_view key : {"firing", "detect", "routed_to"}) {
       if (entry.Has(key)) return entry.Get(key).where.Error("contradicts never_fires: true");
     }
+  }
+  if (entry.Has("routed_to")) {
+    if (auto error = ReadRoutedTo(entry.Get("routed_to"), out)) return error;
   }
   if (entry.Has("detect")) {
     if (auto error = ReadDetection(entry.Get("detect"), scenario, &out->detect.emplace())) {
@@ -331,9 +357,11 @@ MaybeError ReadAlertExpectation(const StrictMap& entry, const Scenario& scenario
   if (auto error = ReadTimes(entry, "not_firing", scenario, &out->not_firing, &not_firing_where)) {
     return error;
   }
-  if (out->firing.empty() && out->not_firing.empty() && !out->never_fires && !out->detect) {
+  if (out->firing.empty() && out->not_firing.empty() && !out->never_fires && !out->detect &&
+      out->routed_to.empty()) {
     return entry.Missing("firing",
-                         "an alert expectation needs firing, not_firing, never_fires or detect");
+                         "an alert expectation needs firing, not_firing, never_fires, detect or "
+                         "routed_to");
   }
   for (size_t i = 0; i < out->not_firing.size(); ++i) {
     const Millis t = out->not_firing[i];
@@ -351,7 +379,7 @@ MaybeError ReadExprExpectation(const StrictMap& entry, const Scenario& scenario,
   if (out->expr.find_first_not_of(" \t\r\n") == std::string::npos) {
     return expr.where.Error("must not be empty");
   }
-  for (std::string_view key : {"firing", "not_firing", "never_fires", "detect"}) {
+  for (std::string_view key : {"firing", "not_firing", "never_fires", "detect", "routed_to"}) {
     if (entry.Has(key)) {
       return entry.Get(key).where.Error(
           "applies only to alert expectations; expr expectations "
@@ -434,8 +462,8 @@ MaybeError ReadTrafficSource(const Field& f, const Scenario& scenario, TrafficSo
 MaybeError ReadExpectation(const Field& f, const Scenario& scenario, const RulesCatalog& catalog,
                            Expectation* out) {
   auto opened =
-      StrictMap::Open(f, {"alert", "firing", "not_firing", "never_fires", "detect", "expr", "at",
-                          "equals"});
+      StrictMap::Open(f, {"alert", "firing", "not_firing", "never_fires", "detect", "routed_to",
+                          "expr", "at", "equals"});
   if (auto* error = std::get_if<LoadError>(&opened)) return *error;
   const StrictMap& entry = std::get<StrictMap>(opened);
   out->line = f.where.line;

@@ -666,7 +666,7 @@ TEST_F(ScenarioLoaderTest, NeitherAlertNorExprIsAnError) {
 TEST_F(ScenarioLoaderTest, AlertExpectationThatAssertsNothingIsAnError) {
   EXPECT_THAT(
       Fail("name: a\nduration: 5m\nexpect:\n  - alert: HighTokenValidationFailureRate\n").message,
-      HasSubstr("needs firing, not_firing, never_fires or detect"));
+      HasSubstr("needs firing, not_firing, never_fires, detect or routed_to"));
 }
 
 TEST_F(ScenarioLoaderTest, DetectIsReadWithAnIncidentBetweenEvaluations) {
@@ -715,6 +715,34 @@ TEST_F(ScenarioLoaderTest, DetectWithinZeroNeedsAnIncidentOnTheGrid) {
   const Scenario s = Load("name: a\nduration: 10m\nexpect:\n"
                           "  - {alert: HighTokenValidationFailureRate, detect: {incident: 3m, within: 0s}}\n");
   EXPECT_EQ(s.expect[0].detect->within, milliseconds(0));
+}
+
+TEST_F(ScenarioLoaderTest, RoutedToIsReadAsReceiverNames) {
+  const Scenario s = Load("name: a\nduration: 10m\nexpect:\n"
+                          "  - alert: HighTokenValidationFailureRate\n"
+                          "    routed_to: pager\n"
+                          "  - {alert: HighEphemeralTokenRequestRate, routed_to: 'ticket, pager', firing: [5m]}\n");
+  ASSERT_EQ(s.expect.size(), 2u);
+  EXPECT_EQ(s.expect[0].routed_to, std::vector<std::string>{"pager"});
+  EXPECT_EQ(s.expect[0].routed_to_line, 5);
+  EXPECT_EQ(s.expect[1].routed_to, (std::vector<std::string>{"ticket", "pager"}));
+}
+
+TEST_F(ScenarioLoaderTest, RoutedToErrorsNameTheKey) {
+  const std::string head = "name: a\nduration: 10m\nexpect:\n  - {alert: HighTokenValidationFailureRate, ";
+  LoadError e = Fail(head + "routed_to: ''}\n");
+  EXPECT_EQ(e.key, "expect[0].routed_to");
+  EXPECT_THAT(e.message, HasSubstr("a receiver name is empty"));
+  e = Fail(head + "routed_to: 'pager,'}\n");
+  EXPECT_THAT(e.message, HasSubstr("a receiver name is empty"));
+  e = Fail(head + "routed_to: 'pager, pager'}\n");
+  EXPECT_THAT(e.message, HasSubstr("named twice"));
+  e = Fail(head + "routed_to: [pager]}\n");
+  EXPECT_EQ(e.key, "expect[0].routed_to");
+  e = Fail(head + "never_fires: true, routed_to: pager}\n");
+  EXPECT_THAT(e.message, HasSubstr("contradicts never_fires"));
+  e = Fail("name: a\nduration: 10m\nexpect:\n  - {expr: up, at: 1m, equals: 1, routed_to: pager}\n");
+  EXPECT_EQ(e.key, "expect[0].routed_to");
 }
 
 TEST_F(ScenarioLoaderTest, EmptyFiringListIsAnError) {

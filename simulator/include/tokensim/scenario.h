@@ -95,6 +95,10 @@ struct Expectation {
   std::vector<Millis> not_firing;  // must not be firing at each of these times
   bool never_fires = false;        // firing at no evaluation of the whole run
   std::optional<Detection> detect;
+  // `routed_to: pager`: the Alertmanager receivers (comma-separated in the file, as amtool
+  // prints them) the alert reaches with the labels it first fired with. Empty: not checked.
+  std::vector<std::string> routed_to;
+  int routed_to_line = 0;
   // The alert's rule `for` (the shortest, if several rules share the name): evaluations start
   // at 0, so a `firing` time before it cannot hold, and fails with that reason.
   Millis rule_for{0};
