@@ -238,6 +238,9 @@ void WriteCheck(const Check& check, const Scenario& scenario, std::string* out) 
 
 }  // namespace
 
+std::string PromqlStringLiteral(std::string_view text) { return PromqlString(text); }
+std::string YamlScalar(std::string_view text) { return YamlString(text); }
+
 std::vector<Check> PlanChecks(const Scenario& scenario) {
   std::vector<Check> checks;
   for (size_t i = 0; i < scenario.expect.size(); ++i) {

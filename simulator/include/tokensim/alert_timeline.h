@@ -7,7 +7,10 @@
 // Pure functions except RecordAlertTimeline, which runs promtool; all thread-safe.
 
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -18,26 +21,39 @@ namespace tokensim {
 
 enum class AlertState { kInactive, kPending, kFiring };
 
+// A series' labels, name and value, in the order promtool prints them (sorted by name).
+using LabelSet = std::vector<std::pair<std::string, std::string>>;
+
 struct AlertTimeline {
   std::vector<Millis> times;  // every evaluation, 0 to the run's duration
   // One state per time, for every alert asked for (inactive throughout if never active).
   std::map<std::string, std::vector<AlertState>> states;
+  // For each alert asked for in `label_alerts`, the labels of its ALERTS series at its first
+  // firing evaluation (__name__ and alertstate included); absent if it never fired.
+  std::map<std::string, std::vector<LabelSet>> first_firing_labels;
 };
 
 // The promtool test: the recorded series, the rule files (written as given), one sentinel
-// query per evaluation.
+// query per evaluation, and for each of `label_alerts` one more per evaluation that prints
+// its firing series with all their labels.
 std::string WriteAlertTimelineTest(const Scenario& scenario, const Recording& recording,
-                                   const std::vector<std::string>& rule_files);
+                                   const std::vector<std::string>& rule_files,
+                                   const std::vector<std::string>& label_alerts = {});
 
 // Reads promtool's output for that test. Fails with the reason when promtool did not
 // evaluate every time (a rule file it cannot read, a query error).
-std::variant<AlertTimeline, std::string> ParseAlertTimeline(const Scenario& scenario,
-                                                            const std::vector<std::string>& alerts,
-                                                            const std::string& promtool_output);
+std::variant<AlertTimeline, std::string> ParseAlertTimeline(
+    const Scenario& scenario, const std::vector<std::string>& alerts,
+    const std::string& promtool_output, const std::vector<std::string>& label_alerts = {});
 
 // Writes the test to `test_file` and runs `promtool` on it.
 std::variant<AlertTimeline, std::string> RecordAlertTimeline(
     const Scenario& scenario, const Recording& recording, const std::vector<std::string>& rule_files,
-    const std::vector<std::string>& alerts, const std::string& promtool, const std::string& test_file);
+    const std::vector<std::string>& alerts, const std::string& promtool, const std::string& test_file,
+    const std::vector<std::string>& label_alerts = {});
+
+// The series of a result as promtool prints it (`[{a="1", b="x\"y"} 1E+00, {...} 2E+00]`, or
+// "nil"): each one's labels, values unquoted from Go's %q. nullopt when the text is not that.
+std::optional<std::vector<LabelSet>> ParsePrintedSeries(std::string_view got);
 
 }  // namespace tokensim

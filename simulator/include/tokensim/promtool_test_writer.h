@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tokensim/recording.h"
@@ -72,5 +73,10 @@ struct PromtoolTestOptions {
 // that, as Prometheus marks a vanished series stale), so identical input gives identical bytes.
 std::string WritePromtoolTest(const Scenario& scenario, const Recording& recording,
                               const PromtoolTestOptions& options);
+
+// How the writer quotes: a PromQL string literal (double-quoted, Go escapes) and a YAML scalar
+// that reads back as `text` (single-quoted when it can be, else double-quoted).
+std::string PromqlStringLiteral(std::string_view text);
+std::string YamlScalar(std::string_view text);
 
 }  // namespace tokensim
