@@ -61,7 +61,57 @@ struct CommonFlags {
   int parallel = 32;
   std::string service_log;
   std::string service_log_level = "INFO";
+  std::string alertmanager_config;  // default: the shipped rules/alertmanager.yml
+  std::string amtool = "amtool";
 };
+
+// run and verify only: what `routed_to` expectations are checked with.
+void AddRouting(CLI::App* cmd, CommonFlags& f) {
+  cmd->add_option("--alertmanager-config", f.alertmanager_config,
+                  "Alertmanager configuration that routed_to expectations are checked against "
+                  "(default: the shipped rules/alertmanager.yml)");
+  cmd->add_option("--amtool", f.amtool,
+                  "amtool binary for routed_to expectations (default: amtool on PATH)");
+}
+
+// Every receiver a routed_to names must exist in the Alertmanager configuration, and amtool
+// must be there, before anything runs; prints the problems and returns false otherwise.
+bool CheckRouting(const std::vector<Scenario>& scenarios, const RoutingOptions& routing) {
+  bool any = false;
+  for (const Scenario& s : scenarios) {
+    for (const Expectation& e : s.expect) any |= !e.routed_to.empty();
+  }
+  if (!any) return true;
+  if (!FindOnPath(routing.amtool)) {
+    std::cerr << "tokensim: amtool not found (\"" << routing.amtool
+              << "\"), needed by routed_to expectations; install the prometheus-alertmanager "
+                 "package or pass --amtool PATH\n";
+    return false;
+  }
+  auto receivers = ConfigReceivers(routing.config);
+  if (auto* error = std::get_if<std::string>(&receivers)) {
+    std::cerr << "tokensim: --alertmanager-config: " << *error << "\n";
+    return false;
+  }
+  const std::vector<std::string>& names = std::get<std::vector<std::string>>(receivers);
+  std::string known;
+  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
+  bool ok = true;
+  for (const Scenario& s : scenarios) {
+    for (size_t i = 0; i < s.expect.size(); ++i) {
+      for (const std::string& r : s.expect[i].routed_to) {
+        if (std::find(names.begin(), names.end(), r) != names.end()) continue;
+        const LoadError error{s.file, s.expect[i].routed_to_line,
+                              "expect[" + std::to_string(i) + "].routed_to",
+                              "receiver \"" + r + "\" is not defined in " + routing.config +
+                                  " (receivers: " + known + ")"};
+        std::cerr << "tokensim: " << error.ToString() << "\n";
+        ok = false;
+      }
+    }
+  }
+  return ok;
+}
 
 void AddCommon(CLI::App* cmd, CommonFlags& f) {
   cmd->add_option("--rules", f.rules,
@@ -114,6 +164,9 @@ bool Prepare(CommonFlags& f, VerifyOptions* options, RulesCatalog* catalog) {
   if (f.principal_token.empty()) {
     if (const char* env = std::getenv("VX11_OPERATOR_PRINCIPAL_TOKEN")) f.principal_token = env;
   }
+  options->routing.amtool = f.amtool;
+  options->routing.config = f.alertmanager_config.empty() ? Shipped("rules/alertmanager.yml")
+                                                          : f.alertmanager_config;
   options->rule_files = f.rules;
   options->alerts.clear();
   for (const AlertRule& rule : catalog->alerts()) {
@@ -235,6 +288,7 @@ int main(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "Run one scenario file and check its expectations");
   run->add_option("scenario", scenario_file, "Scenario YAML file")->required();
   AddCommon(run, run_flags);
+  AddRouting(run, run_flags);
   std::string run_junit;
   run->add_option("--junit", run_junit, "Also write a JUnit XML report here");
 
@@ -244,6 +298,7 @@ int main(int argc, char** argv) {
   CLI::App* verify = app.add_subcommand("verify", "Run every scenario of a directory and check them all");
   verify->add_option("--scenarios", scenarios_dir, "Directory of scenario files (default: the shipped ones)");
   AddCommon(verify, verify_flags);
+  AddRouting(verify, verify_flags);
   verify->add_option("--junit", junit, "Write a JUnit XML report here");
 
   LoadOptions load_options;
@@ -397,6 +452,7 @@ int main(int argc, char** argv) {
       return kInvalidInput;
     }
     scenarios.push_back(std::get<Scenario>(loaded));
+    if (!CheckRouting(scenarios, options.routing)) return kInvalidInput;
     return Verify(scenarios, options, run_junit);
   }
   auto loaded = LoadScenarioDir(scenarios_dir, catalog);
@@ -405,5 +461,6 @@ int main(int argc, char** argv) {
     return kInvalidInput;
   }
   scenarios = std::get<std::vector<Scenario>>(loaded);
+  if (!CheckRouting(scenarios, options.routing)) return kInvalidInput;
   return Verify(scenarios, options, junit);
 }

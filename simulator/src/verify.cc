@@ -62,6 +62,53 @@ void ExplainDetections(const std::vector<Check>& checks,
   }
 }
 
+std::string Joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+// `routed_to`: every series the alert fired with at its first firing evaluation must reach
+// exactly the receivers named, in amtool's order.
+Verdict RoutingVerdict(const std::string& scenario, const Expectation& e, const AlertTimeline* timeline,
+                       const std::string& timeline_error, const RoutingOptions& routing) {
+  Verdict v{scenario, e.alert, "first firing", "routed to " + Joined(e.routed_to), "", false};
+  if (timeline == nullptr) {
+    v.actual = "no alert timeline: " + timeline_error;
+    return v;
+  }
+  const auto labels = timeline->first_firing_labels.find(e.alert);
+  const auto states = timeline->states.find(e.alert);
+  if (labels == timeline->first_firing_labels.end() || states == timeline->states.end()) {
+    v.actual = "never fired, so it reached no receiver";
+    return v;
+  }
+  for (size_t i = 0; i < states->second.size(); ++i) {
+    if (states->second[i] == AlertState::kFiring) {
+      v.time = vx11::FormatDuration(timeline->times[i]);
+      break;
+    }
+  }
+  for (const LabelSet& series : labels->second) {
+    const LabelSet am = AlertmanagerLabels(series);
+    v.properties.emplace_back("labels", FormatLabels(am));
+    auto routed = RouteReceivers(am, routing);
+    if (auto* error = std::get_if<std::string>(&routed)) {
+      v.actual = *error;
+      return v;
+    }
+    const std::vector<std::string>& receivers = std::get<std::vector<std::string>>(routed);
+    if (receivers != e.routed_to) {
+      v.actual = "routed to " + Joined(receivers) +
+                 (labels->second.size() > 1 ? " with " + FormatLabels(am) : "");
+      return v;
+    }
+  }
+  v.actual = "routed to " + Joined(e.routed_to);
+  v.passed = true;
+  return v;
+}
+
 }  // namespace
 
 // A scenario without expectations only records: it passes when its run completes and keeps
@@ -123,19 +170,32 @@ ScenarioOutcome VerifyScenario(const Scenario& scenario, const VerifyOptions& op
                                                              : output.substr(0, output.find('\n'))));
     }
   }
-  if (!options.alerts.empty()) {
+  std::vector<std::string> routed_alerts;
+  for (const Expectation& e : scenario.expect) {
+    if (!e.routed_to.empty() &&
+        std::find(routed_alerts.begin(), routed_alerts.end(), e.alert) == routed_alerts.end()) {
+      routed_alerts.push_back(e.alert);
+    }
+  }
+  if (!options.alerts.empty() || !routed_alerts.empty()) {
     auto timeline = RecordAlertTimeline(scenario, outcome.run.recording, test_options.rule_files,
-                                        options.alerts, options.promtool,
-                                        (dir / "alert-timeline-test.yml").string());
-    if (auto* e = std::get_if<std::string>(&timeline)) {
-      outcome.timeline_error = *e;
+                                        options.alerts.empty() ? routed_alerts : options.alerts,
+                                        options.promtool, (dir / "alert-timeline-test.yml").string(),
+                                        routed_alerts);
+    const AlertTimeline* t = std::get_if<AlertTimeline>(&timeline);
+    if (t == nullptr) {
+      outcome.timeline_error = std::get<std::string>(timeline);
     } else {
-      const AlertTimeline& t = std::get<AlertTimeline>(timeline);
-      outcome.alerts = AlertHistories(t);
-      outcome.detections = MeasureDetections(scenario, t);
+      outcome.alerts = AlertHistories(*t);
+      outcome.detections = MeasureDetections(scenario, *t);
       ExplainDetections(checks, outcome.detections, &outcome.verdicts);
     }
     outcome.promtool_seconds = std::chrono::duration<double>(wall.Now() - promtool_start).count();
+    for (const Expectation& e : scenario.expect) {
+      if (e.routed_to.empty()) continue;
+      outcome.verdicts.push_back(RoutingVerdict(scenario.name, e, t, outcome.timeline_error,
+                                                options.routing));
+    }
   }
   for (const std::string& v : outcome.run.violations) {
     outcome.verdicts.push_back(Failure(scenario.name, "issued_total == expired_total + active",

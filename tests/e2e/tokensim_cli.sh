@@ -106,6 +106,46 @@ check "missing file exits 2" test "$(status "$tokensim" run "$work/nope.yaml")" 
 check "missing promtool exits 2" test "$(status "$tokensim" run "$work/pass.yaml" --promtool /nonexistent/promtool)" = 2
 check "--help exits 0" test "$(status "$tokensim" verify --help)" = 0
 
+# Detection latency and routing: the flood starts at 30s; the alert is critical.
+cat >"$work/routed.yaml" <<'YAML'
+name: cli_routed
+duration: 7m
+traffic:
+  - behaviour: ephemeral
+    rate: 1/s
+  - behaviour: invalid
+    rate: 20/s
+    start: 30s
+expect:
+  - alert: HighTokenValidationFailureRate
+    detect: {incident: 30s, within: 6m30s}
+    routed_to: pager
+YAML
+check "detect and routed_to pass" test "$(status "$tokensim" run "$work/routed.yaml" --out "$work/ro" --junit "$work/routed.xml")" = 0
+check "the routing line names the receiver" grep -qE '^cli_routed +HighTokenValidationFailureRate +[0-9ms]+ +expected routed to pager +got routed to pager +PASS$' "$work/stdout"
+check "the alert's timeline is printed with its latency" grep -qE '^  HighTokenValidationFailureRate  incident 30s  pending [0-9ms]+  firing [0-9ms]+ \(\+[0-9ms]+\)  resolved -$' "$work/stdout"
+check "the detection table has the alert" grep -qE '^cli_routed +HighTokenValidationFailureRate +30s +6m30s .* PASS$' "$work/stdout"
+check "JUnit carries the detection latency" grep -q '<property name="detection_latency_seconds" value="[0-9.]*"/>' "$work/routed.xml"
+check "JUnit carries the routed labels" grep -q '<property name="labels" value="{alertname=&quot;HighTokenValidationFailureRate&quot;' "$work/routed.xml"
+sed -e 's/routed_to: pager/routed_to: ticket/' "$work/routed.yaml" >"$work/misrouted.yaml"
+check "a wrong receiver exits 1" test "$(status "$tokensim" run "$work/misrouted.yaml" --out "$work/mr")" = 1
+check "it says where the alert went" grep -qE 'expected routed to ticket +got routed to pager +FAIL$' "$work/stdout"
+sed -e "s/within: 6m30s/within: 3m/" "$work/routed.yaml" >"$work/slow.yaml"
+check "a detection slower than within exits 1" test "$(status "$tokensim" run "$work/slow.yaml" --out "$work/sl")" = 1
+check "it says when the alert fired" grep -qE "expected first firing in \[30s, 3m30s\] +got first firing at [0-9ms]+, after the window's end 3m30s +FAIL$" "$work/stdout"
+sed -e 's/routed_to: pager/routed_to: pagr/' "$work/routed.yaml" >"$work/unknown_receiver.yaml"
+check "an unknown receiver exits 2" test "$(status "$tokensim" run "$work/unknown_receiver.yaml" --out "$work/ur")" = 2
+check "it is named with file, line and key" grep -q 'unknown_receiver.yaml:12: expect\[0\].routed_to: receiver "pagr" is not defined in .*alertmanager.yml (receivers: pager, ticket)' "$work/stderr"
+check "a missing amtool exits 2" test "$(status "$tokensim" run "$work/routed.yaml" --amtool /nonexistent/amtool)" = 2
+cat >"$work/am.yml" <<'YAML'
+route:
+  receiver: oncall
+receivers:
+  - name: oncall
+YAML
+sed -e 's/routed_to: pager/routed_to: oncall/' "$work/routed.yaml" >"$work/oncall.yaml"
+check "--alertmanager-config chooses the configuration" test "$(status "$tokensim" run "$work/oncall.yaml" --out "$work/oc" --alertmanager-config "$work/am.yml")" = 0
+
 # The SLO load mode: met on a healthy service, missed with injected issuance latency.
 check "load: SLOs met" test "$(status "$tokensim" load --rate 100 --duration 2s)" = 0
 check "load: injected 80ms issuance misses its SLO" test "$(status "$tokensim" load --rate 50 --duration 1s --inject-issue 80ms)" = 1

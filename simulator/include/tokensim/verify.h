@@ -10,6 +10,7 @@
 
 #include "tokensim/detection.h"
 #include "tokensim/engine.h"
+#include "tokensim/routing.h"
 #include "tokensim/scenario.h"
 #include "tokensim/verdict.h"
 
@@ -22,6 +23,8 @@ struct VerifyOptions {
   // Every alert name the rule files define: their timeline (what each did at every
   // evaluation, detection.h) is recorded with a second promtool run. Empty: not recorded.
   std::vector<std::string> alerts;
+  // For `routed_to` expectations: amtool and the Alertmanager configuration.
+  RoutingOptions routing;
   RunOptions run;
 };
 
