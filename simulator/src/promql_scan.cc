@@ -1,5 +1,6 @@
 #include "promql_scan.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace tokensim {
@@ -173,6 +174,95 @@ std::vector<Matcher> LabelMatchers(std::string_view expr) {
     }
   });
   return matchers;
+}
+
+namespace {
+
+struct Word {
+  TextSpan span;
+  int depth = 0;
+};
+
+// The identifiers of `s` outside literals and label braces, with their bracket depth; `in_braces`
+// tells which lie inside `{...}` or `[...]`, where they are label names, values or durations.
+std::vector<Word> Words(std::string_view s, std::vector<bool>* in_braces) {
+  std::vector<Word> words;
+  std::vector<char> open;  // the bracket kinds enclosing the current byte
+  size_t word_end = 0;
+  Scan(s, [&](size_t i, int depth) {
+    const char c = s[i];
+    if (c == '(' || c == '[' || c == '{') open.push_back(c);
+    if ((c == ')' || c == ']' || c == '}') && !open.empty()) open.pop_back();
+    if (i < word_end || !IsIdentChar(c)) return;
+    if (i > 0 && (IsIdentChar(s[i - 1]) || s[i - 1] == '.')) return;
+    size_t end = i;
+    while (end < s.size() && (IsIdentChar(s[end]) || s[end] == '.')) ++end;
+    word_end = end;
+    if (std::isdigit(static_cast<unsigned char>(c))) return;  // a number or a duration
+    const bool braced = std::find(open.begin(), open.end(), '{') != open.end() ||
+                        std::find(open.begin(), open.end(), '[') != open.end();
+    words.push_back(Word{TextSpan{i, end - i}, depth});
+    if (in_braces) in_braces->push_back(braced);
+  });
+  return words;
+}
+
+bool HasTopLevelSetOperator(std::string_view s) {
+  for (const Word& w : Words(s, nullptr)) {
+    const std::string_view text = w.span.In(s);
+    if (w.depth == 0 && (text == "and" || text == "or" || text == "unless")) return true;
+  }
+  return false;
+}
+
+std::string_view Trim(std::string_view s) {
+  const size_t end = TrimRight(s, s.size());
+  return s.substr(TrimLeft(s, 0, end), end - TrimLeft(s, 0, end));
+}
+
+// `s` without a leading `kw` (and the parenthesised list that follows it, if any).
+bool StripKeyword(std::string_view* s, std::string_view kw) {
+  if (s->substr(0, kw.size()) != kw || (s->size() > kw.size() && IsIdentChar((*s)[kw.size()]))) return false;
+  std::string_view rest = Trim(s->substr(kw.size()));
+  if (!rest.empty() && rest[0] == '(') {
+    const size_t close = rest.find(')');
+    if (close == std::string_view::npos) return false;
+    rest = Trim(rest.substr(close + 1));
+  }
+  *s = rest;
+  return true;
+}
+
+}  // namespace
+
+std::optional<ComparisonSplit> SplitComparison(std::string_view expr) {
+  const auto op = LastTopLevelComparison(expr);
+  if (!op) return std::nullopt;
+  std::string_view lhs = Trim(expr.substr(0, op->pos));
+  std::string_view rhs = Trim(expr.substr(op->pos + op->len));
+  StripKeyword(&rhs, "bool");
+  if (StripKeyword(&rhs, "on") || StripKeyword(&rhs, "ignoring")) {
+    if (!StripKeyword(&rhs, "group_left")) StripKeyword(&rhs, "group_right");
+  }
+  if (lhs.empty() || rhs.empty() || HasTopLevelSetOperator(lhs) || HasTopLevelSetOperator(rhs)) {
+    return std::nullopt;
+  }
+  return ComparisonSplit{std::string(lhs), std::string(op->In(expr)), std::string(rhs)};
+}
+
+std::vector<std::string> BareIdentifiers(std::string_view expr) {
+  std::vector<bool> braced;
+  const std::vector<Word> words = Words(expr, &braced);
+  std::vector<std::string> names;
+  for (size_t k = 0; k < words.size(); ++k) {
+    if (braced[k]) continue;
+    size_t next = words[k].span.pos + words[k].span.len;
+    while (next < expr.size() && std::isspace(static_cast<unsigned char>(expr[next]))) ++next;
+    if (next < expr.size() && expr[next] == '(') continue;
+    std::string name(words[k].span.In(expr));
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+  }
+  return names;
 }
 
 std::string Replace(std::string_view text, TextSpan span, std::string_view with) {

@@ -44,6 +44,24 @@ struct Matcher {
 // Every label matcher inside `{...}`, in order.
 std::vector<Matcher> LabelMatchers(std::string_view expr);
 
+// An alert expression split at its last top-level comparison: `rate(x[5m]) > 100` is
+// {"rate(x[5m])", ">", "100"}, each side trimmed. What may stand between the operator and its
+// right operand (`bool`, `on(...)`/`ignoring(...)`, `group_left(...)`/`group_right(...)`) is
+// left out of `rhs`, so that each side reads as an expression of its own. nullopt when there
+// is no such comparison, a side is blank, or a set operator (and, or, unless) at the top level
+// makes the comparison only a part of the condition.
+struct ComparisonSplit {
+  std::string lhs;
+  std::string op;
+  std::string rhs;
+};
+std::optional<ComparisonSplit> SplitComparison(std::string_view expr);
+
+// Every identifier outside literals, label braces and range brackets that is not a call (not
+// followed by `(`), in order of first appearance: the metric names an expression selects,
+// along with keywords and grouping labels, which the caller tells apart by the names it knows.
+std::vector<std::string> BareIdentifiers(std::string_view expr);
+
 // `text` with `span` replaced by `with`.
 std::string Replace(std::string_view text, TextSpan span, std::string_view with);
 
