@@ -17,6 +17,8 @@ packages=(
   # Routing checks (amtool), the live Prometheus/Alertmanager test, the nginx reference; python3
   # and its yaml module read the rule files (check_routes.sh) and write the live test's configs.
   prometheus-alertmanager nginx-light python3 python3-yaml
+  # Renders tokensim's HTML report headless in its end-to-end test.
+  chromium
 )
 
 # The EventSource end-to-end test runs a standard client under Node.js. A Node.js that bundles

@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "tokensim/coverage.h"
+#include "tokensim/html_report.h"
 #include "tokensim/junit_writer.h"
 #include "tokensim/load.h"
 #include "tokensim/mutate.h"
@@ -188,8 +189,20 @@ bool Prepare(CommonFlags& f, VerifyOptions* options, RulesCatalog* catalog) {
   return true;
 }
 
+// Writes `text` to `file`; says so on stderr and returns false when it cannot.
+bool WriteOutput(const std::string& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary);
+  out << text;
+  if (!out) {
+    std::cerr << "tokensim: cannot write " << file << "\n";
+    return false;
+  }
+  return true;
+}
+
 int Verify(const std::vector<Scenario>& scenarios, const VerifyOptions& options,
-           const std::string& junit) {
+           const RulesCatalog& catalog, const std::string& junit, const std::string& html) {
+  std::vector<HtmlScenario> pages;
   std::vector<ScenarioOutcome> outcomes;
   std::vector<Verdict> all;
   JunitOptions junit_options;
@@ -201,18 +214,16 @@ int Verify(const std::vector<Scenario>& scenarios, const VerifyOptions& options,
     std::cout << std::flush;
     junit_options.scenarios.push_back(scenario.name);
     all.insert(all.end(), outcome.verdicts.begin(), outcome.verdicts.end());
+    if (!html.empty()) pages.push_back(CollectHtmlScenario(scenario, outcome, catalog, options));
     outcomes.push_back(std::move(outcome));
   }
   std::cout << "\n" << FormatSummary(outcomes);
   std::cerr << FormatTimings(outcomes);
   std::cout << "outputs: " << options.out_dir << "/<scenario>/{promtool-test.yml,alert-timeline-test.yml,series.om.txt,report.txt}\n";
-  if (!junit.empty()) {
-    std::ofstream out(junit);
-    out << WriteJunitXml(all, junit_options);
-    if (!out) {
-      std::cerr << "tokensim: cannot write " << junit << "\n";
-      return kInvalidInput;
-    }
+  if (!junit.empty() && !WriteOutput(junit, WriteJunitXml(all, junit_options))) return kInvalidInput;
+  if (!html.empty()) {
+    if (!WriteOutput(html, WriteHtmlReport(pages))) return kInvalidInput;
+    std::cout << "html: " << html << "\n";
   }
   const bool ok = std::all_of(outcomes.begin(), outcomes.end(),
                               [](const ScenarioOutcome& o) { return o.passed(); });
@@ -291,15 +302,23 @@ int main(int argc, char** argv) {
   AddRouting(run, run_flags);
   std::string run_junit;
   run->add_option("--junit", run_junit, "Also write a JUnit XML report here");
+  std::string run_html;
+  run->add_option("--html", run_html,
+                  "Also write one self-contained HTML report here: verdicts, detection latencies "
+                  "and a chart per alert rule");
 
   CommonFlags verify_flags;
   std::string scenarios_dir = Shipped("simulator/scenarios");
   std::string junit;
+  std::string html;
   CLI::App* verify = app.add_subcommand("verify", "Run every scenario of a directory and check them all");
   verify->add_option("--scenarios", scenarios_dir, "Directory of scenario files (default: the shipped ones)");
   AddCommon(verify, verify_flags);
   AddRouting(verify, verify_flags);
   verify->add_option("--junit", junit, "Write a JUnit XML report here");
+  verify->add_option("--html", html,
+                     "Write one self-contained HTML report here: verdicts, detection latencies and "
+                     "a chart per alert rule, failing scenarios first");
 
   LoadOptions load_options;
   std::string load_duration = "10s", load_hold = "0s", inject_issue = "0s", inject_lookup = "0s",
@@ -453,7 +472,7 @@ int main(int argc, char** argv) {
     }
     scenarios.push_back(std::get<Scenario>(loaded));
     if (!CheckRouting(scenarios, options.routing)) return kInvalidInput;
-    return Verify(scenarios, options, run_junit);
+    return Verify(scenarios, options, catalog, run_junit, run_html);
   }
   auto loaded = LoadScenarioDir(scenarios_dir, catalog);
   if (auto* errors = std::get_if<std::vector<LoadError>>(&loaded)) {
@@ -462,5 +481,5 @@ int main(int argc, char** argv) {
   }
   scenarios = std::get<std::vector<Scenario>>(loaded);
   if (!CheckRouting(scenarios, options.routing)) return kInvalidInput;
-  return Verify(scenarios, options, junit);
+  return Verify(scenarios, options, catalog, junit, html);
 }
