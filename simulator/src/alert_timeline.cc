@@ -18,13 +18,6 @@ namespace {
 constexpr const char* kQuery = "count by (alertname, alertstate) (ALERTS)";
 constexpr const char* kEmptyTests = "    promql_expr_test: []\n";
 
-std::vector<Millis> EvaluationTimes(const Scenario& scenario) {
-  std::vector<Millis> times;
-  const Millis step = scenario.evaluation_interval.count() > 0 ? scenario.evaluation_interval : Millis(60000);
-  for (Millis t{0}; t <= scenario.duration; t += step) times.push_back(t);
-  return times;
-}
-
 std::string FiringQuery(const std::string& alert) {
   return "ALERTS{alertname=" + PromqlStringLiteral(alert) + ",alertstate=\"firing\"}";
 }
@@ -91,6 +84,13 @@ std::optional<std::string> GoQuoted(std::string_view text, size_t* i) {
 }
 
 }  // namespace
+
+std::vector<Millis> EvaluationTimes(const Scenario& scenario) {
+  std::vector<Millis> times;
+  const Millis step = scenario.evaluation_interval.count() > 0 ? scenario.evaluation_interval : Millis(60000);
+  for (Millis t{0}; t <= scenario.duration; t += step) times.push_back(t);
+  return times;
+}
 
 std::optional<std::vector<LabelSet>> ParsePrintedSeries(std::string_view got) {
   std::vector<LabelSet> out;

@@ -17,14 +17,6 @@ namespace {
 
 constexpr const char* kAlertsQuery = "count by (alertname, alertstate) (ALERTS)";
 
-// As alert_timeline.cc evaluates: every evaluation_interval from 0 to the duration.
-std::vector<Millis> EvaluationTimes(const Scenario& scenario) {
-  std::vector<Millis> times;
-  const Millis step = scenario.evaluation_interval.count() > 0 ? scenario.evaluation_interval : Millis(60000);
-  for (Millis t{0}; t <= scenario.duration; t += step) times.push_back(t);
-  return times;
-}
-
 struct GotSample {
   std::string labels;
   double value = 0;

@@ -33,6 +33,10 @@ struct AlertTimeline {
   std::map<std::string, std::vector<LabelSet>> first_firing_labels;
 };
 
+// The times promtool evaluates the rules at: every evaluation_interval (promtool's 1m when 0)
+// from 0 to the run's duration.
+std::vector<Millis> EvaluationTimes(const Scenario& scenario);
+
 // The promtool test: the recorded series, the rule files (written as given), one sentinel
 // query per evaluation, and for each of `label_alerts` one more per evaluation that prints
 // its firing series with all their labels.
