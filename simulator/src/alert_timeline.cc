@@ -197,16 +197,27 @@ std::variant<AlertTimeline, std::string> RecordAlertTimeline(
     const Scenario& scenario, const Recording& recording, const std::vector<std::string>& rule_files,
     const std::vector<std::string>& alerts, const std::string& promtool, const std::string& test_file,
     const std::vector<std::string>& label_alerts) {
+  std::string output;
+  if (auto error = RunSentinelTest(WriteAlertTimelineTest(scenario, recording, rule_files, label_alerts),
+                                   promtool, test_file, &output)) {
+    return *error;
+  }
+  return ParseAlertTimeline(scenario, alerts, output, label_alerts);
+}
+
+std::optional<std::string> RunSentinelTest(const std::string& test, const std::string& promtool,
+                                           const std::string& test_file, std::string* output) {
   {
     std::ofstream out(test_file, std::ios::binary);
-    out << WriteAlertTimelineTest(scenario, recording, rule_files, label_alerts);
+    out << test;
     if (!out) return "cannot write " + test_file;
   }
   auto run = RunProcess({promtool, "test", "rules", test_file}, Millis(120000));
   if (auto* e = std::get_if<RunError>(&run)) return "promtool did not run: " + e->message;
   const ProcessResult& p = std::get<ProcessResult>(run);
   if (p.timed_out) return "promtool timed out on " + test_file;
-  return ParseAlertTimeline(scenario, alerts, p.output, label_alerts);
+  *output = p.output;
+  return std::nullopt;
 }
 
 }  // namespace tokensim

@@ -1,6 +1,5 @@
 #include "tokensim/report_charts.h"
 
-#include <fstream>
 #include <map>
 #include <set>
 #include <string_view>
@@ -199,16 +198,12 @@ std::variant<ReportCharts, std::string> CollectReportCharts(
     const std::vector<std::string>& rule_files, const std::string& promtool,
     const std::string& test_file) {
   std::vector<RuleChart> plan = PlanReportCharts(catalog, recording);
-  {
-    std::ofstream out(test_file, std::ios::binary);
-    out << WriteReportChartsTest(scenario, recording, rule_files, plan);
-    if (!out) return "cannot write " + test_file;
+  std::string output;
+  if (auto error = RunSentinelTest(WriteReportChartsTest(scenario, recording, rule_files, plan),
+                                   promtool, test_file, &output)) {
+    return *error;
   }
-  auto run = RunProcess({promtool, "test", "rules", test_file}, Millis(120000));
-  if (auto* e = std::get_if<RunError>(&run)) return "promtool did not run: " + e->message;
-  const ProcessResult& p = std::get<ProcessResult>(run);
-  if (p.timed_out) return "promtool timed out on " + test_file;
-  return ParseReportCharts(scenario, std::move(plan), p.output);
+  return ParseReportCharts(scenario, std::move(plan), output);
 }
 
 }  // namespace tokensim

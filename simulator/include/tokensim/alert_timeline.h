@@ -56,6 +56,12 @@ std::variant<AlertTimeline, std::string> RecordAlertTimeline(
     const std::vector<std::string>& alerts, const std::string& promtool, const std::string& test_file,
     const std::vector<std::string>& label_alerts = {});
 
+// Writes `test` (a test of sentinel queries, which fail on purpose) to `test_file` and runs
+// `promtool test rules` on it, with its output in `output`. Fails with the reason when the
+// file cannot be written or promtool does not run to its end. The report charts use it too.
+std::optional<std::string> RunSentinelTest(const std::string& test, const std::string& promtool,
+                                           const std::string& test_file, std::string* output);
+
 // The series of a result as promtool prints it (`[{a="1", b="x\"y"} 1E+00, {...} 2E+00]`, or
 // "nil"): each one's labels, values unquoted from Go's %q. nullopt when the text is not that.
 std::optional<std::vector<LabelSet>> ParsePrintedSeries(std::string_view got);
