@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <condition_variable>
 #include <mutex>
@@ -72,6 +73,11 @@ class OperatorServer::Impl {
   ~Impl();
 
   int port() const { return port_; }
+  OperatorServer::Activity activity() const {
+    // Answered first: a request counted as answered has been counted as read before it.
+    const uint64_t answered = answered_.load(std::memory_order_acquire);
+    return {read_.load(std::memory_order_acquire), answered};
+  }
 
  private:
   class Session;
@@ -105,6 +111,10 @@ class OperatorServer::Impl {
   std::unique_ptr<asio::thread_pool> blocking_;
   std::vector<std::thread> threads_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+
+  // Requests begun (a first byte read) and requests whose answer is decided (activity()).
+  std::atomic<uint64_t> read_{0};
+  std::atomic<uint64_t> answered_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -157,14 +167,19 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
         buffer_.commit(n);
       }
       stream_.expires_after(config().request_timeout);
+      // A request has begun; whatever becomes of it, it is answered (or given up) once.
+      server_.read_.fetch_add(1, std::memory_order_acq_rel);
+      Answered answered(server_);
       framing::Parser parser;
       framing::Configure(parser, config().max_body_bytes);
       if (auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kNoThrow); ec) {
+        answered.Now();
         if (Answerable(ec)) co_await Write(framing::ParseError(ec, config().max_body_bytes), 11, false);
         co_return;
       }
       const unsigned version = parser.get().version();
       if (auto refused = framing::CheckFraming(parser)) {
+        answered.Now();
         co_await Write(std::move(*refused), version, false);
         co_return;
       }
@@ -174,6 +189,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
           if (auto [ec, n] = co_await http::async_write(stream_, go_on, kNoThrow); ec) co_return;
         }
         if (auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kNoThrow); ec) {
+          answered.Now();
           if (Answerable(ec)) {
             co_await Write(framing::ParseError(ec, config().max_body_bytes), version, false);
           }
@@ -184,12 +200,14 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       const bool head = parser.get().method() == http::verb::head;
       auto mapped = framing::ToServiceRequest(parser.get(), remote_);
       if (auto* own = std::get_if<HttpResponse>(&mapped)) {
+        answered.Now();
         if (!co_await Write(std::move(*own), version, keep_alive, head)) co_return;
         continue;
       }
       HttpRequest& req = std::get<HttpRequest>(mapped);
       if (framing::IsStreamRequest(req)) {
         auto opened = co_await Call([&] { return server_.service_.OpenStream(req); });
+        answered.Now();
         if (auto* stream = std::get_if<OperatorService::OpenedStream>(&opened)) {
           co_await ServeStream(std::move(*stream), version);
           co_return;
@@ -200,9 +218,29 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
         continue;
       }
       HttpResponse r = co_await Call([&] { return server_.service_.Handle(req); });
+      answered.Now();
       if (!co_await Write(std::move(r), version, keep_alive, head)) co_return;
     }
   }
+
+  // Counts a request as answered once: at Now(), just before its answer is written, or when
+  // the request is given up (scope exit).
+  class Answered {
+   public:
+    explicit Answered(Impl& server) : server_(server) {}
+    ~Answered() { Now(); }
+    Answered(const Answered&) = delete;
+    Answered& operator=(const Answered&) = delete;
+    void Now() {
+      if (done_) return;
+      done_ = true;
+      server_.answered_.fetch_add(1, std::memory_order_acq_rel);
+    }
+
+   private:
+    Impl& server_;
+    bool done_ = false;
+  };
 
   // Errors a client can still be told about (not a timeout, reset or end of stream).
   static bool Answerable(const beast::error_code& ec) {
@@ -393,6 +431,8 @@ OperatorServer::OperatorServer(OperatorService& service, Clock& clock, Options o
 OperatorServer::~OperatorServer() = default;
 
 int OperatorServer::port() const { return impl_->port(); }
+
+OperatorServer::Activity OperatorServer::activity() const { return impl_->activity(); }
 
 std::string OperatorServer::url() const { return "http://127.0.0.1:" + std::to_string(port()); }
 

@@ -130,6 +130,8 @@ class InProcessHost {
   vx11::ManualClock& clock() { return *current_->clock; }
   vx11::OperatorService& service() { return *current_->service; }
   std::string url() const { return current_->server->url(); }
+  // Of the current incarnation, which counts from zero.
+  vx11::OperatorServer::Activity activity() const { return current_->server->activity(); }
 
   // Stops the current incarnation (its server ends every stream with `event: shutdown` and
   // closes every connection) and starts the next at the same virtual time. Throws
@@ -334,6 +336,8 @@ class Engine {
     manual_ = &host_->clock();
     service_ = &host_->service();
     clock_ = manual_;
+    // The new process has read nothing yet; what was sent to the old one is settled.
+    sent_before_incarnation_ = load_.sent();
     hung_up_.clear();  // the streams the old process had not noticed went with it
     // Every open stream was the old process's: wait until the client has seen each one end.
     vx11::RealClock wall;
@@ -387,11 +391,12 @@ class Engine {
       // delay. Letting time move on first would send the queued ones later in virtual time
       // than the scenario says, and how much later would depend on --parallel: so the bound
       // gives way, and they all go out now (RunScenario sizes the server for it).
-      if (!busy && load_.queued() > 0 && load_.in_flight() - load_.queued() == manual_->Sleepers()) {
+      const bool waiting_on_time = !busy && OnlyTimeMovesOn();
+      if (waiting_on_time && load_.queued() > 0) {
         load_.SendQueuedNow();
         continue;
       }
-      if (!busy && load_.in_flight() - load_.queued() == manual_->Sleepers()) {
+      if (waiting_on_time) {
         // Every stream we hung up must have been noticed by the server, and the server may
         // hold no stream we do not count as open or on its way (a safety net for a stream
         // whose id we never learnt). A stream on its way may not hold a slot yet: the
@@ -426,13 +431,30 @@ class Engine {
       idle_spins = 0;
       load_.Pump(1);
       if (++waits > 30000) {  // 30 s and more of waiting: something is stuck
+        const vx11::OperatorServer::Activity a = host_->activity();
         error_ = "the service did not settle at " + vx11::FormatDuration(now_) + " (in flight " +
-                 std::to_string(load_.in_flight()) + ", sleeping " +
+                 std::to_string(load_.in_flight()) + ", sent " +
+                 std::to_string(load_.sent() - sent_before_incarnation_) + ", read " +
+                 std::to_string(a.read) + ", answered " + std::to_string(a.answered) +
+                 ", sleeping " +
                  std::to_string(manual_->Sleepers()) + ", streams " +
                  std::to_string(service_->OpenStreams()) + " vs " +
                  std::to_string(load_.open_streams()) + ")";
       }
     }
+  }
+
+  // Virtual time: whether everything on the wire waits on the clock. Every request the client
+  // has sent has been read by the server, every one the server has read and not answered is
+  // asleep on the clock, and the client has taken every answer (it has as many on the wire as
+  // there are sleepers). Counted on both sides, not inferred: a request still in a socket
+  // buffer, or a handler between two sleeps, keeps the run at its time.
+  bool OnlyTimeMovesOn() const {
+    const vx11::OperatorServer::Activity a = host_->activity();
+    const auto asleep = static_cast<uint64_t>(manual_->Sleepers());
+    const auto on_wire = static_cast<uint64_t>(load_.in_flight() - load_.queued());
+    return a.read == load_.sent() - sent_before_incarnation_ && a.read - a.answered == asleep &&
+           on_wire == asleep;
   }
 
   void Count(const TrafficSource& src, const std::string& step, long status) {
@@ -654,6 +676,7 @@ class Engine {
   std::vector<std::string> hung_up_;  // server ids of streams we hung up, not yet settled
   std::deque<std::function<void()>> gated_;  // sends held back near a cap, in order
   int issues_in_flight_ = 0;
+  uint64_t sent_before_incarnation_ = 0;  // load_.sent() when the current process started
   RunResult result_;
   std::string error_;
 };

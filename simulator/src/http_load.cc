@@ -252,6 +252,7 @@ void HttpLoad::StartQueuedStreams() {
 }
 
 void HttpLoad::Start(Transfer* t) {
+  ++curl_started_;
   if (!t->is_stream) ++active_requests_;
   t->started = true;
   curl_multi_add_handle(static_cast<CURLM*>(multi_), t->easy);

@@ -117,6 +117,7 @@ void KeepAliveClient::SendQueuedNow() {
 }
 
 void KeepAliveClient::Assign(Conn* c, Pending p) {
+  ++sent_;
   c->busy = true;
   c->pending = std::move(p);
   c->out = c->pending.wire;
@@ -126,6 +127,7 @@ void KeepAliveClient::Assign(Conn* c, Pending p) {
 }
 
 void KeepAliveClient::Open(Pending p) {
+  ++sent_;
   auto owned = std::make_unique<Conn>();
   Conn* c = owned.get();
   conns_.push_back(std::move(owned));
@@ -179,6 +181,7 @@ bool KeepAliveClient::RetryElsewhere(Conn* c) {
   if (!c->reused || c->pending.retried) return false;
   Pending p = std::move(c->pending);
   p.retried = true;
+  --sent_;  // it never reached the server: sent() counts what the server reads
   CloseConn(c);
   queue_.push_front(std::move(p));
   return true;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http_client.h"
@@ -286,6 +287,59 @@ TEST_F(ServerHardeningTest, HalfSentRequestsDoNotHoldUpOthers) {
   }
   HttpClient client(fixture_->server.url());
   for (int i = 0; i < 10; ++i) EXPECT_EQ(client.Get("/metrics").status, 200);
+}
+
+// Waits (bounded) until the server's activity reaches `read` begun and `answered` done.
+bool ActivityReaches(const OperatorServer& server, uint64_t read, uint64_t answered) {
+  for (const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       std::chrono::steady_clock::now() < give_up;) {
+    const OperatorServer::Activity a = server.activity();
+    if (a.read == read && a.answered == answered) return true;
+    std::this_thread::yield();
+  }
+  return false;
+}
+
+TEST(ServerActivityTest, CountsEveryRequestBegunAndEveryOneAnsweredOrGivenUp) {
+  // The simulator's quiescence rests on these counts: a request the server has not read yet,
+  // or has read and not answered, must show.
+  Fixture f(HardeningConfig());
+  EXPECT_EQ(f.server.activity().read, 0u);
+  {
+    RawConnection c(f.server.port());
+    ASSERT_TRUE(c.connected());
+    c.Send("GET /operator/api/health HTTP/1.1\r\nHost: t\r\n\r\n"
+           "GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"
+           "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(Count(c.ReadToClose(), "HTTP/1.1 "), 3u);
+  }
+  // Answered is counted before the answer is written: all three are in once it has arrived.
+  OperatorServer::Activity a = f.server.activity();
+  EXPECT_EQ(a.read, 3u);
+  EXPECT_EQ(a.answered, 3u);
+  // Bad framing is read and answered (400) like any request.
+  {
+    RawConnection bad(f.server.port());
+    ASSERT_TRUE(bad.connected());
+    bad.Send("GET /\x01 HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_EQ(bad.ReadToClose().rfind("HTTP/1.1 400 ", 0), 0u);
+  }
+  a = f.server.activity();
+  EXPECT_EQ(a.read, 4u);
+  EXPECT_EQ(a.answered, 4u);
+  {
+    // Half a request: begun, not answered, until the client gives up on it.
+    RawConnection half(f.server.port());
+    ASSERT_TRUE(half.connected());
+    half.Send("POST /operator/api/events/sse-token HTTP/1.1\r\nHost: t\r\nContent-Le");
+    EXPECT_TRUE(ActivityReaches(f.server, 5, 4));
+  }
+  EXPECT_TRUE(ActivityReaches(f.server, 5, 5));
+  // A connection opened and closed without a byte is no request.
+  { RawConnection idle(f.server.port()); }
+  HttpClient client(f.server.url());
+  EXPECT_EQ(client.Get("/operator/api/health").status, 200);
+  EXPECT_TRUE(ActivityReaches(f.server, 6, 6));
 }
 
 TEST(ServerSlowConsumerTest, StreamThatNeverReadsIsDroppedAtItsQueueBound) {

@@ -18,6 +18,7 @@
 // may sleep in a handler (on its clock), and such calls run on a separate pool of
 // Options::extra_threads threads.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -50,6 +51,16 @@ class OperatorServer {
   int port() const;
   // "http://127.0.0.1:<port>".
   std::string url() const;
+
+  // Requests begun (their first byte read) and requests answered or given up, since the
+  // start. A simulation on virtual time compares them with what its client sent and with the
+  // clock's sleepers to know the server has nothing left to do but wait for time; both only
+  // grow, `answered` <= `read`. Thread-safe.
+  struct Activity {
+    uint64_t read = 0;
+    uint64_t answered = 0;
+  };
+  Activity activity() const;
 
  private:
   class Impl;

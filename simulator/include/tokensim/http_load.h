@@ -67,6 +67,8 @@ class HttpLoad {
   // Of those, the requests and stream opens waiting for their turn: not sent yet.
   int queued() const;
   int streams_in_flight() const { return streams_in_flight_; }
+  // Requests and stream opens handed to the wire so far (not queued), retries included.
+  uint64_t sent() const { return (requests_ ? requests_->sent() : 0) + curl_started_; }
   // Streams that are ready and not closed by either side.
   int open_streams() const { return open_streams_; }
   // Streams the server ended on its own (e.g. shutdown) since construction.
@@ -91,6 +93,7 @@ class HttpLoad {
   int epoll_fd_ = -1;
   long timer_ms_ = -1;  // curl's requested timeout; -1: none
   int active_requests_ = 0;
+  uint64_t curl_started_ = 0;
   int in_flight_ = 0;
   int streams_in_flight_ = 0;
   int open_streams_ = 0;

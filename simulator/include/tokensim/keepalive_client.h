@@ -62,6 +62,9 @@ class KeepAliveClient {
   int in_flight() const { return in_flight_; }
   // Requests waiting for a connection (not sent yet).
   int queued() const { return static_cast<int>(queue_.size()); }
+  // Requests put on a connection so far, retries included: each is one request the server
+  // reads (or sees cut short).
+  uint64_t sent() const { return sent_; }
   // Connections open now (idle or busy).
   int connections() const { return static_cast<int>(conns_.size()); }
 
@@ -103,6 +106,7 @@ class KeepAliveClient {
   int max_connections_;
   int epoll_fd_ = -1;
   int in_flight_ = 0;
+  uint64_t sent_ = 0;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<Conn*> idle_;
   std::vector<std::unique_ptr<Conn>> closed_;  // freed at the end of Process(): events may still name them
