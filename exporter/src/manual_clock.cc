@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iterator>
 #include <vector>
 
@@ -58,6 +59,9 @@ void ManualClock::Advance(Duration d) {
     sleepers_.fetch_sub(static_cast<int>(std::distance(sleep_deadlines_.begin(), due_end)));
     sleep_deadlines_.erase(sleep_deadlines_.begin(), due_end);
     to_wake.assign(waiters_.begin(), waiters_.end());
+    const size_t before = timers_.size();
+    timers_.FireDue(now);
+    timer_count_.fetch_sub(static_cast<int>(before - timers_.size()));
   }
   sleep_cv_.notify_all();
   for (const Waiter& w : to_wake) {
@@ -71,9 +75,28 @@ void ManualClock::AdvanceTo(MonoTime t) { Advance(t - Now()); }
 
 int ManualClock::Sleepers() const { return sleepers_.load(std::memory_order_acquire); }
 
+int ManualClock::Timers() const { return timer_count_.load(std::memory_order_acquire); }
+
 MonoTime ManualClock::NextDeadline() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return sleep_deadlines_.empty() ? MonoTime::max() : *sleep_deadlines_.begin();
+  const MonoTime sleeper = sleep_deadlines_.empty() ? MonoTime::max() : *sleep_deadlines_.begin();
+  return std::min(sleeper, timers_.next());
+}
+
+Clock::TimerId ManualClock::CallAt(MonoTime deadline, std::function<void()> fire) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (deadline <= Now()) {
+    fire();
+    return 0;  // fired already: nothing to cancel
+  }
+  timer_count_.fetch_add(1, std::memory_order_release);
+  return timers_.Add(deadline, std::move(fire));
+}
+
+void ManualClock::Cancel(TimerId id) {
+  // Timers fire with mu_ held: once we hold it, `id` is not firing.
+  std::lock_guard<std::mutex> lock(mu_);
+  if (timers_.Remove(id)) timer_count_.fetch_sub(1, std::memory_order_release);
 }
 
 }  // namespace vx11

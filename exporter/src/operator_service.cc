@@ -54,6 +54,14 @@ json TtlJson(std::chrono::milliseconds ttl) {
   return static_cast<double>(ttl.count()) / 1000.0;
 }
 
+// `rest` after `delay` on the clock; at once when there is no delay.
+OperatorService::Answer After(Duration delay, std::function<OperatorService::Answer()> rest) {
+  if (delay <= Duration::zero()) return rest();
+  return OperatorService::Answer{HttpResponse{}, delay, std::move(rest)};
+}
+
+OperatorService::Answer Now(HttpResponse r) { return OperatorService::Answer{std::move(r)}; }
+
 }  // namespace
 
 OperatorService::OperatorService(const ServiceConfig& config, Clock& clock,
@@ -85,28 +93,45 @@ double OperatorService::Seconds(Duration d) const {
   return std::chrono::duration<double>(d).count();
 }
 
-HttpResponse OperatorService::Handle(const HttpRequest& req) {
+OperatorService::Answer OperatorService::Respond(const HttpRequest& req) {
   const std::string_view path = req.path;
   if (path == kTokenPath) {
-    return req.method == "POST" ? IssueToken(req) : MethodNotAllowed("POST");
+    return req.method == "POST" ? IssueToken(req) : Now(MethodNotAllowed("POST"));
   }
   if (path == kHealthPath) {
-    return req.method == "GET" || req.method == "POST" ? Health() : MethodNotAllowed("GET, POST");
+    return Now(req.method == "GET" || req.method == "POST" ? Health() : MethodNotAllowed("GET, POST"));
   }
   if (path == config_.telemetry_path) {
-    return req.method == "GET" ? Metrics() : MethodNotAllowed("GET");
+    return Now(req.method == "GET" ? Metrics() : MethodNotAllowed("GET"));
   }
   if (path == kPublishPath) {
-    return req.method == "POST" ? Publish(req) : MethodNotAllowed("POST");
+    return Now(req.method == "POST" ? Publish(req) : MethodNotAllowed("POST"));
   }
   if (path == kStreamPath) {
-    // The transport routes GETs here to OpenStream(); anything else lands here.
-    return MethodNotAllowed("GET");
+    // The transport routes GETs here to Open(); anything else lands here.
+    return Now(MethodNotAllowed("GET"));
   }
-  return JsonError(404, "not_found", "no such endpoint: " + req.path);
+  return Now(JsonError(404, "not_found", "no such endpoint: " + req.path));
 }
 
-HttpResponse OperatorService::IssueToken(const HttpRequest& req) {
+std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::Wait(Answer a) {
+  while (a.then) {
+    clock_.SleepFor(a.delay);
+    a = a.then();
+  }
+  return std::move(a.value);
+}
+
+HttpResponse OperatorService::Handle(const HttpRequest& req) {
+  return std::get<HttpResponse>(Wait(Respond(req)));
+}
+
+std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenStream(
+    const HttpRequest& req) {
+  return Wait(Open(req));
+}
+
+OperatorService::Answer OperatorService::IssueToken(const HttpRequest& req) {
   const MonoTime start = clock_.Now();
   const std::string presented = BearerToken(req.authorization);
   const auto principal = principals_.Authenticate(presented);
@@ -114,15 +139,19 @@ HttpResponse OperatorService::IssueToken(const HttpRequest& req) {
     log_->warn("ephemeral_token request refused: missing or unknown principal (Authorization: {}) "
                "from {}",
                ShortToken(presented), req.remote);
-    return Unauthorized("a principal token is required: Authorization: Bearer <token>");
+    return Now(Unauthorized("a principal token is required: Authorization: Bearer <token>"));
   }
   const TokenId id = RandomTokenId();
   const WallTime wall = clock_.WallNow();  // the token's created_at: its TTL runs from here
   const TokenStore::IssueResult issued = store_.Issue(id, *principal, clock_.Now());
-  // Injected latency comes after the decision, as in OpenStream: in virtual time, requests
-  // racing for the last room under the cap are then decided in the order they arrived, not in
-  // the order their threads wake.
-  clock_.SleepFor(config_.inject_latency.issue);
+  // Injected latency comes after the decision, as in Open().
+  return After(config_.inject_latency.issue, [this, start, id, wall, issued, principal = *principal] {
+    return Now(FinishIssue(start, id, wall, issued, principal));
+  });
+}
+
+HttpResponse OperatorService::FinishIssue(MonoTime start, TokenId id, WallTime wall,
+                                          TokenStore::IssueResult issued, uint32_t principal) {
   if (issued == TokenStore::IssueResult::kFull) {
     metrics_.tokens_rejected_cache_full.Increment();
     log_->warn("ephemeral_token request refused: token cache full ({} active tokens, cap {})",
@@ -136,7 +165,7 @@ HttpResponse OperatorService::IssueToken(const HttpRequest& req) {
   const std::string expires_at = FormatRfc3339(wall + config_.token_ttl);
   if (log_->should_log(spdlog::level::info)) {
     log_->info("ephemeral_token issued: token={} principal={} created_at={} expires_at={}",
-               ShortToken(token), principals_.Name(*principal), FormatRfc3339(wall), expires_at);
+               ShortToken(token), principals_.Name(principal), FormatRfc3339(wall), expires_at);
   }
   metrics_.issue_duration.Observe(Seconds(clock_.Now() - start));
   HttpResponse r;
@@ -147,8 +176,7 @@ HttpResponse OperatorService::IssueToken(const HttpRequest& req) {
   return r;
 }
 
-std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenStream(
-    const HttpRequest& req) {
+OperatorService::Answer OperatorService::Open(const HttpRequest& req) {
   const MonoTime start = clock_.Now();
   const std::string header_token = BearerToken(req.authorization);
   const std::string query_token = QueryParam(req.query, "token");
@@ -216,34 +244,48 @@ std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenS
     }
   }
   // Injected lookup latency comes after every decision above: in virtual time, requests racing
-  // for the last slot are then decided in the order they arrived, not the order threads wake.
-  if (lookup_start) {
-    clock_.SleepFor(config_.inject_latency.lookup);
-    metrics_.lookup_duration.Observe(Seconds(clock_.Now() - *lookup_start));
-  }
-  if (!failure.empty()) return RejectStream(failure, presented, source);
+  // for the last slot are then decided in the order they arrived, not the order they wake.
+  auto rest = [this, start, lookup_start, failure, presented, source, stream = std::move(stream),
+               stream_id, kind, principal]() {
+    if (lookup_start) metrics_.lookup_duration.Observe(Seconds(clock_.Now() - *lookup_start));
+    return FinishOpen(start, failure, presented, source, stream, stream_id, kind, principal);
+  };
+  if (lookup_start) return After(config_.inject_latency.lookup, std::move(rest));
+  return rest();
+}
+
+OperatorService::Answer OperatorService::FinishOpen(MonoTime start, std::string_view failure,
+                                                    const std::string& presented,
+                                                    std::string_view source,
+                                                    std::shared_ptr<StreamHub::Stream> stream,
+                                                    const std::string& stream_id,
+                                                    std::string_view kind,
+                                                    std::optional<uint32_t> principal) {
+  if (!failure.empty()) return Now(RejectStream(failure, presented, source));
   if (!stream) {
     metrics_.streams_rejected.Increment();
     log_->warn("[SSE] stream refused: {} streams open (cap {})", hub_.open(), config_.max_streams);
     HttpResponse r = JsonError(503, "too_many_streams", "stream capacity reached; retry later");
     r.headers.emplace_back("Retry-After", "5");
-    return r;
+    return Now(std::move(r));
   }
 
-  (std::string_view(kind) == "ephemeral" ? metrics_.connections_ephemeral
-                                         : metrics_.connections_principal)
+  (kind == "ephemeral" ? metrics_.connections_ephemeral : metrics_.connections_principal)
       .Increment();
-  clock_.SleepFor(config_.inject_latency.establish);
-  const std::string name = principals_.Name(*principal);
-  OpenedStream opened{stream,
-                      "retry: " + std::to_string(config_.stream_retry.count()) + "\n\n" +
-                          FormatSseEvent("ready", Dump(json{{"stream_id", stream_id},
-                                                            {"auth", kind},
-                                                            {"principal", name}}))};
-  metrics_.establish_duration.Observe(Seconds(clock_.Now() - start));
-  log_->debug("[SSE] stream {} opened: auth={} principal={} source={}", ShortToken(stream_id),
-              kind, name, source);
-  return opened;
+  return After(config_.inject_latency.establish, [this, start, stream = std::move(stream),
+                                                   stream_id, kind, principal = *principal,
+                                                   source]() -> Answer {
+    const std::string name = principals_.Name(principal);
+    OpenedStream opened{stream,
+                        "retry: " + std::to_string(config_.stream_retry.count()) + "\n\n" +
+                            FormatSseEvent("ready", Dump(json{{"stream_id", stream_id},
+                                                              {"auth", kind},
+                                                              {"principal", name}}))};
+    metrics_.establish_duration.Observe(Seconds(clock_.Now() - start));
+    log_->debug("[SSE] stream {} opened: auth={} principal={} source={}", ShortToken(stream_id),
+                kind, name, source);
+    return Answer{std::move(opened)};
+  });
 }
 
 HttpResponse OperatorService::RejectStream(std::string_view reason, std::string_view presented,
@@ -342,7 +384,11 @@ void OperatorService::ProbeStreams(const std::vector<std::string>& stream_ids) {
 
 void OperatorService::Shutdown(Duration grace) {
   hub_.Shutdown(FormatSseEvent("shutdown", R"({"reason":"server shutting down"})"));
-  if (!hub_.WaitUntilEmpty(clock_, grace)) {
+  // Real time, not the service's clock: the grace bounds how long stopping takes, as the
+  // socket timeouts bound what a client holds, also under a simulation's virtual time (where
+  // nothing would move the clock while the server stops).
+  RealClock real;
+  if (!hub_.WaitUntilEmpty(real, grace)) {
     log_->warn("[SSE] {} streams still open after {} ms of shutdown grace", hub_.open(),
                std::chrono::duration_cast<std::chrono::milliseconds>(grace).count());
   }

@@ -8,7 +8,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -19,6 +18,7 @@
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -107,8 +107,6 @@ class OperatorServer::Impl {
   size_t next_loop_ = 0;
   tcp::acceptor acceptor_;
   int port_ = 0;
-  // Handlers that may sleep (injected latency) run here, never on a loop.
-  std::unique_ptr<asio::thread_pool> blocking_;
   std::vector<std::thread> threads_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
 
@@ -127,7 +125,7 @@ class OperatorServer::Impl {
 class OperatorServer::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Impl& server, Loop& loop, tcp::socket socket)
-      : server_(server), loop_(loop), stream_(std::move(socket)), wake_(loop.ctx) {
+      : server_(server), loop_(loop), stream_(std::move(socket)), wake_(loop.ctx), delay_(loop.ctx) {
     beast::error_code ec;
     const auto peer = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = peer.address().to_string();
@@ -144,6 +142,9 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
     self->Close();
   }
 
+  // On the loop's thread: whether the connection is waiting out an injected delay.
+  bool delayed() const { return delaying_; }
+
   // On the loop's thread: ends whatever the connection is doing.
   void Close() {
     beast::error_code ec;
@@ -151,6 +152,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
     stream_.socket().close(ec);
     hung_up_ = true;
     wake_.cancel();
+    delay_.cancel();
   }
 
  private:
@@ -206,7 +208,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       }
       HttpRequest& req = std::get<HttpRequest>(mapped);
       if (framing::IsStreamRequest(req)) {
-        auto opened = co_await Call([&] { return server_.service_.OpenStream(req); });
+        auto opened = co_await Call([&] { return server_.service_.Open(req); });
         answered.Now();
         if (auto* stream = std::get_if<OperatorService::OpenedStream>(&opened)) {
           co_await ServeStream(std::move(*stream), version);
@@ -217,9 +219,11 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
         }
         continue;
       }
-      HttpResponse r = co_await Call([&] { return server_.service_.Handle(req); });
+      auto r = co_await Call([&] { return server_.service_.Respond(req); });
       answered.Now();
-      if (!co_await Write(std::move(r), version, keep_alive, head)) co_return;
+      if (!co_await Write(std::get<HttpResponse>(std::move(r)), version, keep_alive, head)) {
+        co_return;
+      }
     }
   }
 
@@ -249,22 +253,49 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
            ec != asio::error::operation_aborted && ec != http::error::partial_message;
   }
 
-  // Runs a service call on the blocking pool when the service may sleep in it, inline
-  // otherwise. An exception (a bug) becomes a 500 for this request; the process goes on.
+  // Runs a service call on this loop and waits out the delays its answer asks for (injected
+  // latency) with a timer on the service's clock: a delayed request costs a timer, not a
+  // thread. An exception (a bug) becomes a 500 for this request; the process goes on.
   template <typename F>
-  asio::awaitable<std::invoke_result_t<F>> Call(F f) {
-    using Result = std::invoke_result_t<F>;
-    auto guarded = [&f]() -> Result {
+  asio::awaitable<std::variant<HttpResponse, OperatorService::OpenedStream>> Call(F start) {
+    auto guarded = [](auto&& f) -> OperatorService::Answer {
       try {
         return f();
       } catch (const std::exception& e) {
-        return JsonError(500, "internal_error", e.what());
+        return {JsonError(500, "internal_error", e.what())};
       }
     };
-    if (!server_.blocking_) co_return guarded();
-    co_return co_await asio::co_spawn(
-        *server_.blocking_, [&]() -> asio::awaitable<Result> { co_return guarded(); },
-        asio::use_awaitable);
+    OperatorService::Answer a = guarded(start);
+    while (a.then) {
+      co_await Delay(a.delay);
+      a = guarded(a.then);
+    }
+    co_return std::move(a.value);
+  }
+
+  // Waits `d` of the service's clock. Ends early only when the connection is closed (Close():
+  // a hang-up or the server stopping); the handler then goes on at once, and its answer
+  // finds the socket closed.
+  asio::awaitable<void> Delay(Duration d) {
+    const uint64_t seq = ++delay_seq_;
+    delay_.expires_at(asio::steady_timer::time_point::max());
+    Clock& clock = server_.clock_;
+    // The clock fires on its own thread: it only posts to this loop, whose thread is the one
+    // running this coroutine, so the post runs once we are waiting below.
+    struct Registration {
+      Clock& clock;
+      Clock::TimerId id;
+      ~Registration() { clock.Cancel(id); }  // after this, the clock will not post any more
+    } registration{clock, clock.CallAt(clock.Now() + d, [weak = weak_from_this(), seq,
+                                                         ex = loop_.ctx.get_executor()] {
+      asio::post(ex, [weak, seq] {
+        if (auto self = weak.lock(); self && self->delay_seq_ == seq) self->delay_.cancel();
+      });
+    })};
+    if (hung_up_) co_return;
+    delaying_ = true;
+    co_await delay_.async_wait(kNoThrow);
+    delaying_ = false;
   }
 
   // Writes one answer; true if the connection goes on to the next request (it was written,
@@ -336,6 +367,10 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
   std::shared_ptr<StreamHub::Stream> sse_;
   asio::steady_timer wake_;  // waited on as an event: cancelled to wake the writer
   bool wake_pending_ = false;
+  // Injected latency: waited on as an event, cancelled when the clock's timer fires.
+  asio::steady_timer delay_;
+  uint64_t delay_seq_ = 0;  // which Delay() a firing belongs to
+  bool delaying_ = false;
   bool hung_up_ = false;
 };
 
@@ -356,10 +391,6 @@ OperatorServer::Impl::Impl(OperatorService& service, Clock& clock, Options optio
                              ec.message());
   }
   port_ = acceptor_.local_endpoint().port();
-  const auto& lat = config_.inject_latency;
-  if (lat.issue.count() > 0 || lat.lookup.count() > 0 || lat.establish.count() > 0) {
-    blocking_ = std::make_unique<asio::thread_pool>(std::max(1, options.extra_threads));
-  }
   asio::co_spawn(loops_[0]->ctx, Accept(), asio::detached);
   for (auto& loop : loops_) {
     work_.push_back(asio::make_work_guard(loop->ctx));
@@ -375,6 +406,23 @@ OperatorServer::Impl::~Impl() {
   }
   cv_.notify_all();
   if (maintenance_.joinable()) maintenance_.join();
+  // A request waiting out an injected delay is not answered: its connection closes now, as a
+  // stopping process's would, and whatever stream slot it took is let go. Waited for, so that
+  // the streams' grace below does not wait for slots nobody serves yet; and done before the
+  // clock can move (in a simulation, nothing moves it any more), so which requests were
+  // answered does not depend on thread timing.
+  for (auto& loop : loops_) {
+    std::promise<void> done;
+    asio::post(loop->ctx, [l = loop.get(), &done] {
+      std::vector<Session*> delayed;
+      for (Session* s : l->sessions) {
+        if (s->delayed()) delayed.push_back(s);
+      }
+      for (Session* s : delayed) s->Close();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
   service_.Shutdown();  // streams are sent their final event and closed by their sessions
   asio::post(loops_[0]->ctx, [this] {
     beast::error_code ec;
@@ -389,7 +437,6 @@ OperatorServer::Impl::~Impl() {
   }
   work_.clear();
   for (std::thread& t : threads_) t.join();
-  if (blocking_) blocking_->join();
 }
 
 asio::awaitable<void> OperatorServer::Impl::Accept() {

@@ -79,46 +79,10 @@ std::shared_ptr<spdlog::logger> ServiceLogger(const vx11::Clock& clock, const Ru
       clock, level, std::make_shared<spdlog::sinks::basic_file_sink_mt>(opts.service_log, truncate));
 }
 
-// Once a run is over, handlers may still be asleep in an injected delay on the virtual clock,
-// and the server's shutdown waits for them (and for its streams) on that clock, which nothing
-// else moves: from Start() until destroyed, this moves it to each sleeper's deadline in turn.
-// Nothing is recorded any more, so the timing no longer matters.
-class ShutdownWaker {
- public:
-  explicit ShutdownWaker(vx11::ManualClock& clock) : clock_(clock) {}
-  ~ShutdownWaker() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  ShutdownWaker(const ShutdownWaker&) = delete;
-  ShutdownWaker& operator=(const ShutdownWaker&) = delete;
-
-  void Start() {
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        const vx11::MonoTime next = clock_.NextDeadline();
-        if (next != vx11::MonoTime::max()) {
-          clock_.AdvanceTo(next);
-        } else {
-          // Also wakes the shutdown's own wait, so its grace period can run out.
-          clock_.Advance(std::chrono::milliseconds(100));
-          std::this_thread::yield();
-        }
-      }
-    });
-  }
-
- private:
-  vx11::ManualClock& clock_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-
 // The in-process service, one process lifetime ("incarnation") at a time: a restart fault
 // replaces it. Each incarnation has a virtual clock of its own, set to the run's time and wall
-// steps when it starts, so that stopping the old one can move the old clock freely
-// (ShutdownWaker) without moving the run's time. A restarted one binds the same port, as a
+// steps when it starts: nothing the old process left behind (a timer of a delayed request it
+// did not answer) can fire in the new one. A restarted one binds the same port, as a
 // restarted process binds its configured address, so clients reconnect where they were.
 class InProcessHost {
  public:
@@ -153,14 +117,9 @@ class InProcessHost {
   struct Incarnation {
     std::unique_ptr<vx11::ManualClock> clock;
     std::unique_ptr<vx11::OperatorService> service;
-    std::unique_ptr<ShutdownWaker> waker;
     std::unique_ptr<vx11::OperatorServer> server;
-    // The server's shutdown waits for handlers and streams on this clock, which nothing else
-    // moves once the incarnation is stopped (see ShutdownWaker).
     ~Incarnation() {
-      if (waker) waker->Start();
-      server.reset();
-      waker.reset();
+      server.reset();  // before the service it serves
       service.reset();
     }
   };
@@ -174,18 +133,10 @@ class InProcessHost {
     config.listen_address = "127.0.0.1:" + std::to_string(port);
     in->service = std::make_unique<vx11::OperatorService>(config, *in->clock,
                                                           ServiceLogger(*in->clock, opts_, first));
-    in->waker = std::make_unique<ShutdownWaker>(*in->clock);
-    // The server runs the handlers that may sleep on a pool of extra_threads threads, and a
-    // handler asleep on the virtual clock holds its thread until time moves. Virtual time
-    // keeps every request due on the wire at once, whatever the bound (Settle), so the pool
-    // has room for the most the scenario can keep asleep, a quarter more, and what --parallel
-    // puts on the wire besides: no handler ever waits for a thread, which in virtual time
-    // could be for ever.
-    const auto asleep = static_cast<int>(MaxRequestsInFlight(sc_, opts_.tick));
+    // Injected latency is a timer on the incarnation's clock: a delayed request holds no
+    // thread, however many the scenario keeps waiting.
     in->server = std::make_unique<vx11::OperatorServer>(
-        *in->service, *in->clock,
-        vx11::OperatorServer::Options{.run_maintenance = false,
-                                      .extra_threads = 2 * opts_.max_parallel + asleep + asleep / 4 + 16});
+        *in->service, *in->clock, vx11::OperatorServer::Options{.run_maintenance = false});
     return in;
   }
 
@@ -336,8 +287,8 @@ class Engine {
     manual_ = &host_->clock();
     service_ = &host_->service();
     clock_ = manual_;
-    // The new process has read nothing yet; what was sent to the old one is settled.
-    sent_before_incarnation_ = load_.sent();
+    // The new process has read nothing yet.
+    load_.NewGeneration();
     hung_up_.clear();  // the streams the old process had not noticed went with it
     // Every open stream was the old process's: wait until the client has seen each one end.
     vx11::RealClock wall;
@@ -434,10 +385,10 @@ class Engine {
         const vx11::OperatorServer::Activity a = host_->activity();
         error_ = "the service did not settle at " + vx11::FormatDuration(now_) + " (in flight " +
                  std::to_string(load_.in_flight()) + ", sent " +
-                 std::to_string(load_.sent() - sent_before_incarnation_) + ", read " +
+                 std::to_string(load_.sent()) + ", read " +
                  std::to_string(a.read) + ", answered " + std::to_string(a.answered) +
-                 ", sleeping " +
-                 std::to_string(manual_->Sleepers()) + ", streams " +
+                 ", delayed " +
+                 std::to_string(manual_->Timers()) + ", streams " +
                  std::to_string(service_->OpenStreams()) + " vs " +
                  std::to_string(load_.open_streams()) + ")";
       }
@@ -451,9 +402,9 @@ class Engine {
   // buffer, or a handler between two sleeps, keeps the run at its time.
   bool OnlyTimeMovesOn() const {
     const vx11::OperatorServer::Activity a = host_->activity();
-    const auto asleep = static_cast<uint64_t>(manual_->Sleepers());
+    const auto asleep = static_cast<uint64_t>(manual_->Timers());
     const auto on_wire = static_cast<uint64_t>(load_.in_flight() - load_.queued());
-    return a.read == load_.sent() - sent_before_incarnation_ && a.read - a.answered == asleep &&
+    return a.read == load_.sent() && a.read - a.answered == asleep &&
            on_wire == asleep;
   }
 
@@ -676,7 +627,6 @@ class Engine {
   std::vector<std::string> hung_up_;  // server ids of streams we hung up, not yet settled
   std::deque<std::function<void()>> gated_;  // sends held back near a cap, in order
   int issues_in_flight_ = 0;
-  uint64_t sent_before_incarnation_ = 0;  // load_.sent() when the current process started
   RunResult result_;
   std::string error_;
 };

@@ -117,7 +117,8 @@ void KeepAliveClient::SendQueuedNow() {
 }
 
 void KeepAliveClient::Assign(Conn* c, Pending p) {
-  ++sent_;
+  // A connection to a server replaced since fails and is retried on a new one.
+  if (c->generation == generation_) ++sent_;
   c->busy = true;
   c->pending = std::move(p);
   c->out = c->pending.wire;
@@ -130,6 +131,7 @@ void KeepAliveClient::Open(Pending p) {
   ++sent_;
   auto owned = std::make_unique<Conn>();
   Conn* c = owned.get();
+  c->generation = generation_;
   conns_.push_back(std::move(owned));
   c->busy = true;
   c->pending = std::move(p);
@@ -181,7 +183,7 @@ bool KeepAliveClient::RetryElsewhere(Conn* c) {
   if (!c->reused || c->pending.retried) return false;
   Pending p = std::move(c->pending);
   p.retried = true;
-  --sent_;  // it never reached the server: sent() counts what the server reads
+  if (c->generation == generation_) --sent_;  // it never reached the server
   CloseConn(c);
   queue_.push_front(std::move(p));
   return true;

@@ -284,7 +284,7 @@ std::variant<LoadReport, LoadRunError> RunLoad(const LoadOptions& options) {
     vx11::OperatorService service(
         config, clock,
         vx11::MakeLogger(clock, vx11::LogLevel::kError, std::make_shared<spdlog::sinks::null_sink_mt>()));
-    vx11::OperatorServer server(service, clock, {.extra_threads = 2 * options.max_parallel + 16});
+    vx11::OperatorServer server(service, clock);
     return LoadRun(options, server.url(), principal).Run();
   } catch (const std::exception& e) {
     return LoadRunError{std::string("cannot start the service: ") + e.what()};

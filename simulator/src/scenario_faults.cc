@@ -139,18 +139,6 @@ MaybeError CheckFaults(const std::vector<Field>& entries, const Scenario& scenar
         std::to_string(scenario.faults.size()) + " faults are above the limit of " +
         std::to_string(Limits::kMaxFaults));
   }
-  const ServiceOverrides& service = scenario.service;
-  const bool injects = service.inject_issue.count() || service.inject_lookup.count() ||
-                       service.inject_establish.count();
-  for (size_t i = 0; i < scenario.faults.size(); ++i) {
-    if (scenario.faults[i].kind == FaultKind::kRestart && injects) {
-      // A handler asleep in an injected delay when its process stops would answer or not
-      // depending on thread timing: the run would no longer repeat exactly.
-      return entries[i].where.Error(
-          "a restart cannot be combined with service.inject_latency (requests asleep in the "
-          "delay at the restart would be answered or not depending on thread timing)");
-    }
-  }
   // Two restarts at one instant would be one restart; two steps at one instant, one step.
   for (size_t i = 0; i < scenario.faults.size(); ++i) {
     const Fault& a = scenario.faults[i];

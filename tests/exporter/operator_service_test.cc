@@ -182,6 +182,49 @@ TEST_F(QuietServiceTest, NoDebugLinesAtInfo) {
   EXPECT_TRUE(Grep(" DEBUG ").empty());
 }
 
+TEST_F(OperatorServiceTest, DelayedAnswersAskForTheirDelayInsteadOfSleeping) {
+  // What the event loop relies on: Respond()/Open() never block; the decision is made before
+  // the delay, the rest (and what is observed) after it.
+  config_.inject_latency = {.issue = 150ms, .lookup = 10ms, .establish = 1500ms};
+  HttpRequest post{.method = "POST", .path = std::string(kTokenPath),
+                   .authorization = "Bearer " + kPrincipal};
+  OperatorService::Answer a = Service().Respond(post);
+  ASSERT_TRUE(a.then);
+  EXPECT_EQ(a.delay, 150ms);
+  EXPECT_EQ(clock_.Sleepers(), 0);
+  HttpRequest health{.method = "GET", .path = std::string(kHealthPath)};
+  EXPECT_NE(Service().Handle(health).body.find("\"ephemeral_token_cache_size\":1"), std::string::npos);
+  clock_.Advance(150ms);
+  a = a.then();
+  EXPECT_FALSE(a.then);
+  const HttpResponse issued = std::get<HttpResponse>(a.value);
+  ASSERT_EQ(issued.status, 200) << issued.body;
+  const std::string token = issued.body.substr(issued.body.find("\"token\":\"") + 9, 36);
+
+  HttpRequest open{.method = "GET", .path = std::string(kStreamPath), .query = "token=" + token};
+  a = Service().Open(open);
+  ASSERT_TRUE(a.then);
+  EXPECT_EQ(a.delay, 10ms);
+  clock_.Advance(10ms);
+  a = a.then();  // the lookup is over: the connection is counted, establishment waits
+  ASSERT_TRUE(a.then);
+  EXPECT_EQ(a.delay, 1500ms);
+  HttpRequest scrape{.method = "GET", .path = "/metrics"};
+  EXPECT_NE(Service().Handle(scrape).body.find(
+                "vx11_operator_sse_connections_ephemeral_total{service=\"operator-backend\"} 1\n"),
+            std::string::npos);
+  clock_.Advance(1500ms);
+  a = a.then();
+  EXPECT_FALSE(a.then);
+  auto* stream = std::get_if<OperatorService::OpenedStream>(&a.value);
+  ASSERT_NE(stream, nullptr);
+  EXPECT_NE(stream->initial.find("event: ready"), std::string::npos);
+  Service().CloseStream(stream->stream);
+  const std::string text = Service().Handle(scrape).body;
+  EXPECT_NE(text.find("vx11_operator_sse_stream_establish_duration_seconds_sum{service=\"operator-backend\"} 1.51\n"),
+            std::string::npos) << text;
+}
+
 TEST_F(OperatorServiceTest, InjectedIssueLatencyIsObservedOnTheManualClock) {
   config_.inject_latency.issue = 150ms;
   auto done = std::async(std::launch::async, [&] { return Issue(); });

@@ -13,6 +13,7 @@
 #include <spdlog/sinks/null_sink.h>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -340,6 +341,43 @@ TEST(ServerActivityTest, CountsEveryRequestBegunAndEveryOneAnsweredOrGivenUp) {
   HttpClient client(f.server.url());
   EXPECT_EQ(client.Get("/operator/api/health").status, 200);
   EXPECT_TRUE(ActivityReaches(f.server, 6, 6));
+}
+
+// Threads of this process, from /proc.
+int ThreadsNow() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+TEST(ServerDelayTest, DelayedRequestsAreTimersOnTheClockNotThreads) {
+  ServiceConfig config = HardeningConfig();
+  config.inject_latency.issue = std::chrono::seconds(1);
+  Fixture f(config);
+  const int threads_before = ThreadsNow();
+  constexpr int kRequests = 300;
+  std::vector<std::unique_ptr<RawConnection>> conns;
+  for (int i = 0; i < kRequests; ++i) {
+    conns.push_back(std::make_unique<RawConnection>(f.server.port()));
+    ASSERT_TRUE(conns.back()->connected());
+    conns.back()->Send("POST /operator/api/events/sse-token HTTP/1.1\r\nHost: t\r\n"
+                       "Authorization: Bearer " + kPrincipal + "\r\nContent-Length: 0\r\n\r\n");
+  }
+  // Every request is read and waiting on the (manual) clock; none has a thread of its own.
+  EXPECT_TRUE(ActivityReaches(f.server, kRequests, 0));
+  for (const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       f.clock.Timers() < kRequests && std::chrono::steady_clock::now() < give_up;) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(f.clock.Timers(), kRequests);
+  EXPECT_EQ(ThreadsNow(), threads_before);
+  f.clock.Advance(std::chrono::milliseconds(999));
+  EXPECT_EQ(f.server.activity().answered, 0u);
+  f.clock.Advance(std::chrono::milliseconds(1));
+  for (auto& c : conns) EXPECT_EQ(c->ReadUntil("\r\n\r\n").rfind("HTTP/1.1 200 ", 0), 0u);
+  EXPECT_EQ(f.clock.Timers(), 0);
 }
 
 TEST(ServerSlowConsumerTest, StreamThatNeverReadsIsDroppedAtItsQueueBound) {

@@ -38,7 +38,7 @@ struct Fixture {
       : clock(kStart),
         service(config, clock, MakeLogger(clock, LogLevel::kError,
                                           std::make_shared<spdlog::sinks::null_sink_mt>())),
-        server(service, clock, {.run_maintenance = false, .extra_threads = 8}) {}
+        server(service, clock, {.run_maintenance = false}) {}
   ManualClock clock;
   OperatorService service;
   OperatorServer server;

@@ -304,6 +304,30 @@ TEST(EngineTest, ARestartResetsTheServiceAndEndsItsStreams) {
   ExpectIdenticalScrapes(r, MustRun(s));
 }
 
+// A restart while token requests wait out an injected delay: the old process ends their wait
+// as it stops, and what it could not answer is retried by the client on the new one, as HTTP
+// clients retry a request whose reused connection closed before any answer. The run neither
+// stalls nor loses a count, and repeats exactly.
+TEST(EngineTest, ARestartDuringInjectedDelaysNeitherStallsNorLosesRequests) {
+  Scenario s = Make(seconds(30), {{.behaviour = Behaviour::kIssueOnly, .rate = PerSecond(4),
+                                   .end = seconds(20)}});
+  s.service.inject_issue = milliseconds(1500);  // the 9 s arrivals are still waiting at 10 s
+  s.faults = {Fault{.kind = FaultKind::kRestart, .at = seconds(10)}};
+  const RunResult r = MustRun(s);
+  EXPECT_EQ(r.restarts, 1u);
+  const auto& tokens = r.behaviours.at("issue_only").statuses.at("token");
+  uint64_t answered = 0;
+  for (const auto& [status, n] : tokens) answered += n;
+  EXPECT_EQ(answered, 80u);
+  // The four 9 s requests were sent again at 10 s to the new process, which issued them with
+  // the 10 s..14 s arrivals.
+  EXPECT_EQ(tokens.at(200), 80u);
+  EXPECT_EQ(At(r, seconds(15), "vx11_operator_ephemeral_tokens_issued_total"), 24);
+  const RunResult again = MustRun(s);
+  EXPECT_EQ(tokens, again.behaviours.at("issue_only").statuses.at("token"));
+  ExpectIdenticalScrapes(r, again);
+}
+
 // A failed scrape records up 0 and nothing else; the others up 1.
 TEST(EngineTest, AFailedScrapeRecordsUpZeroAndNoSeries) {
   Scenario s = Make(seconds(60), {{.behaviour = Behaviour::kEphemeral, .rate = PerSecond(1)}});

@@ -9,8 +9,10 @@
 #include <spdlog/logger.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <variant>
 
 #include "vx11/clock.h"
@@ -36,16 +38,33 @@ class OperatorService {
   OperatorService(const OperatorService&) = delete;
   OperatorService& operator=(const OperatorService&) = delete;
 
-  // Every endpoint but the stream: 404/405 for unknown paths and methods.
-  HttpResponse Handle(const HttpRequest& request);
-
   // A stream the transport now serves: it writes `initial` (the retry hint and the `ready`
   // event), then whatever `stream->Next()` yields, and calls CloseStream() when done.
   struct OpenedStream {
     std::shared_ptr<StreamHub::Stream> stream;
     std::string initial;
   };
-  // Authenticates a GET on kStreamPath: a 401/503 response, or an opened stream.
+
+  // What a handler answers. Without injected latency (config.inject_latency) the answer is
+  // there at once. With it, the answer first asks its caller to wait `delay` on the service's
+  // clock and then to call `then()` for the rest, which may ask again. The server waits with
+  // a timer on its event loop, never a thread (server.h); the decisions that race (a token
+  // issued, a stream slot taken) are made before the first delay, so that in virtual time
+  // requests racing for the last room are decided in the order they arrived.
+  struct Answer {
+    std::variant<HttpResponse, OpenedStream> value;
+    Duration delay{0};
+    std::function<Answer()> then;  // set: wait `delay`, then call it; `value` is unused
+  };
+  // Every endpoint but the stream: 404/405 for unknown paths and methods. Always an
+  // HttpResponse.
+  Answer Respond(const HttpRequest& request);
+  // Authenticates a GET on kStreamPath: a 401/503 HttpResponse, or an OpenedStream.
+  Answer Open(const HttpRequest& request);
+
+  // The same, for callers that may block (tests, the fuzz targets, benchmarks): the delays
+  // are slept on the clock.
+  HttpResponse Handle(const HttpRequest& request);
   std::variant<HttpResponse, OpenedStream> OpenStream(const HttpRequest& request);
   void CloseStream(const std::shared_ptr<StreamHub::Stream>& stream);
 
@@ -58,7 +77,7 @@ class OperatorService {
   // `stream_id` of each stream's ready event.
   void ProbeStreams(const std::vector<std::string>& stream_ids = {});
   // Tells every stream to close after a final `shutdown` event, refuses new streams, and
-  // waits (at most `grace`) until the serving threads have written it and let go.
+  // waits (at most `grace` of real time) until the transport has written it and let go.
   void Shutdown(Duration grace = std::chrono::seconds(1));
 
   uint64_t OpenStreams() const { return hub_.open(); }
@@ -72,7 +91,15 @@ class OperatorService {
   ServiceMetrics& metrics() { return metrics_; }
 
  private:
-  HttpResponse IssueToken(const HttpRequest& request);
+  Answer IssueToken(const HttpRequest& request);
+  HttpResponse FinishIssue(MonoTime start, TokenId id, WallTime wall,
+                           TokenStore::IssueResult issued, uint32_t principal);
+  // What a stream open answers once its lookup delay (if any) is over.
+  Answer FinishOpen(MonoTime start, std::string_view failure, const std::string& presented,
+                    std::string_view source, std::shared_ptr<StreamHub::Stream> stream,
+                    const std::string& stream_id, std::string_view kind, std::optional<uint32_t> principal);
+  // Waits out `answer`'s delays by sleeping on the clock.
+  std::variant<HttpResponse, OpenedStream> Wait(Answer answer);
   HttpResponse Publish(const HttpRequest& request);
   HttpResponse Health();
   HttpResponse Metrics();

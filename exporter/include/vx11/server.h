@@ -14,9 +14,9 @@
 // latency). The socket timeouts (idle_timeout, request_timeout) run on real time, because
 // sockets do: they bound what a client can hold, also while a simulation runs virtual time.
 //
-// Handlers run on the event loops, except when the config injects latency: then the service
-// may sleep in a handler (on its clock), and such calls run on a separate pool of
-// Options::extra_threads threads.
+// Handlers run on the event loops. Injected latency (config.inject_latency) is a timer on the
+// service's clock (Clock::CallAt), so a delayed request holds no thread, in real time as in
+// a simulation's virtual time.
 
 #include <cstdint>
 #include <memory>
@@ -33,9 +33,6 @@ class OperatorServer {
     // Periodic purge and heartbeats on the clock. The simulator, which owns virtual time,
     // turns this off and calls OperatorService::Maintain() itself after each advance.
     bool run_maintenance = true;
-    // Threads for handlers that may sleep (used only when the config injects latency): at
-    // most this many requests are in an injected delay at once; the rest wait their turn.
-    int extra_threads = 48;
   };
 
   // Binds service.config().listen_address (":8011", "127.0.0.1:0", ...). Throws

@@ -67,8 +67,14 @@ class HttpLoad {
   // Of those, the requests and stream opens waiting for their turn: not sent yet.
   int queued() const;
   int streams_in_flight() const { return streams_in_flight_; }
-  // Requests and stream opens handed to the wire so far (not queued), retries included.
+  // Requests and stream opens handed to the wire (not queued) since construction or the last
+  // NewGeneration(): what the server reads (KeepAliveClient::sent()).
   uint64_t sent() const { return (requests_ ? requests_->sent() : 0) + curl_started_; }
+  // The server was replaced (a restart): sent() counts from zero.
+  void NewGeneration() {
+    if (requests_) requests_->NewGeneration();
+    curl_started_ = 0;
+  }
   // Streams that are ready and not closed by either side.
   int open_streams() const { return open_streams_; }
   // Streams the server ended on its own (e.g. shutdown) since construction.

@@ -62,9 +62,16 @@ class KeepAliveClient {
   int in_flight() const { return in_flight_; }
   // Requests waiting for a connection (not sent yet).
   int queued() const { return static_cast<int>(queue_.size()); }
-  // Requests put on a connection so far, retries included: each is one request the server
-  // reads (or sees cut short).
+  // Requests put on a connection since construction or the last NewGeneration(), retries
+  // included, less those retried because they never reached the server: what the server
+  // reads.
   uint64_t sent() const { return sent_; }
+  // The server was replaced (a restart): sent() counts from zero, and a request retried from
+  // a connection to the old server is a first request to the new one.
+  void NewGeneration() {
+    ++generation_;
+    sent_ = 0;
+  }
   // Connections open now (idle or busy).
   int connections() const { return static_cast<int>(conns_.size()); }
 
@@ -81,6 +88,7 @@ class KeepAliveClient {
     bool busy = false;
     bool reused = false;       // has answered a request before this one
     bool watching_out = false; // EPOLLOUT is in its epoll mask
+    uint64_t generation = 0;   // of the server it was opened to
     std::string out;
     size_t out_done = 0;
     std::string in;
@@ -107,6 +115,7 @@ class KeepAliveClient {
   int epoll_fd_ = -1;
   int in_flight_ = 0;
   uint64_t sent_ = 0;
+  uint64_t generation_ = 0;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<Conn*> idle_;
   std::vector<std::unique_ptr<Conn>> closed_;  // freed at the end of Process(): events may still name them
