@@ -378,10 +378,6 @@ void OperatorService::Maintain() {
   if (beat) hub_.Send(": heartbeat " + FormatRfc3339(clock_.WallNow()) + "\n\n");
 }
 
-void OperatorService::ProbeStreams(const std::vector<std::string>& stream_ids) {
-  hub_.Send(":\n\n", stream_ids);
-}
-
 void OperatorService::Shutdown(Duration grace) {
   hub_.Shutdown(FormatSseEvent("shutdown", R"({"reason":"server shutting down"})"));
   // Real time, not the service's clock: the grace bounds how long stopping takes, as the

@@ -75,8 +75,9 @@ class OperatorServer::Impl {
   int port() const { return port_; }
   OperatorServer::Activity activity() const {
     // Answered first: a request counted as answered has been counted as read before it.
+    const uint64_t ended = streams_ended_.load(std::memory_order_acquire);
     const uint64_t answered = answered_.load(std::memory_order_acquire);
-    return {read_.load(std::memory_order_acquire), answered};
+    return {read_.load(std::memory_order_acquire), answered, ended};
   }
 
  private:
@@ -113,6 +114,7 @@ class OperatorServer::Impl {
   // Requests begun (a first byte read) and requests whose answer is decided (activity()).
   std::atomic<uint64_t> read_{0};
   std::atomic<uint64_t> answered_{0};
+  std::atomic<uint64_t> streams_ended_{0};  // of streams whose serving began
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -324,6 +326,9 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
     asio::co_spawn(loop_.ctx, WatchHangUp(shared_from_this()), asio::detached);
     std::string batch = framing::StreamHeader(version) + opened.initial;
     bool more = true;
+    // Counted only if served: a stream admitted while its connection closed (in a delay) is
+    // no stream the client ever saw.
+    const bool served = !hung_up_;
     while (!hung_up_) {
       if (!batch.empty()) {
         auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(batch), kNoThrow);
@@ -340,6 +345,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       }
     }
     server_.service_.CloseStream(sse_);
+    if (served) server_.streams_ended_.fetch_add(1, std::memory_order_acq_rel);
   }
 
   static asio::awaitable<void> WatchHangUp(std::shared_ptr<Session> self) {

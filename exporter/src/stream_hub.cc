@@ -122,15 +122,9 @@ uint64_t StreamHub::Broadcast(std::string_view event, std::string_view data,
   return id;
 }
 
-void StreamHub::Send(std::string_view bytes, const std::vector<std::string>& ids) {
+void StreamHub::Send(std::string_view bytes) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (ids.empty()) {
-    for (const auto& [id, s] : streams_) PushTo(*s, bytes, false);
-    return;
-  }
-  for (const std::string& id : ids) {
-    if (auto it = streams_.find(id); it != streams_.end()) PushTo(*it->second, bytes, false);
-  }
+  for (const auto& [id, s] : streams_) PushTo(*s, bytes, false);
 }
 
 void StreamHub::Shutdown(std::string_view final_bytes) {
@@ -142,13 +136,6 @@ void StreamHub::Shutdown(std::string_view final_bytes) {
 uint64_t StreamHub::open() const {
   std::lock_guard<std::mutex> lock(mu_);
   return streams_.size();
-}
-
-uint64_t StreamHub::open_among(const std::vector<std::string>& ids) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  uint64_t n = 0;
-  for (const std::string& id : ids) n += streams_.count(id);
-  return n;
 }
 
 }  // namespace vx11

@@ -21,6 +21,7 @@
 #include "vx11/logging.h"
 #include "vx11/operator_service.h"
 #include "vx11/server.h"
+#include "vx11/simulation.h"
 #include "vx11/token.h"
 
 namespace tokensim {
@@ -92,10 +93,9 @@ class InProcessHost {
   }
 
   vx11::ManualClock& clock() { return *current_->clock; }
-  vx11::OperatorService& service() { return *current_->service; }
+  // The current incarnation's seam (vx11/simulation.h): its counts start from zero.
+  vx11::Simulation& simulation() { return *current_->simulation; }
   std::string url() const { return current_->server->url(); }
-  // Of the current incarnation, which counts from zero.
-  vx11::OperatorServer::Activity activity() const { return current_->server->activity(); }
 
   // Stops the current incarnation (its server ends every stream with `event: shutdown` and
   // closes every connection) and starts the next at the same virtual time. Throws
@@ -118,7 +118,9 @@ class InProcessHost {
     std::unique_ptr<vx11::ManualClock> clock;
     std::unique_ptr<vx11::OperatorService> service;
     std::unique_ptr<vx11::OperatorServer> server;
+    std::unique_ptr<vx11::Simulation> simulation;
     ~Incarnation() {
+      simulation.reset();
       server.reset();  // before the service it serves
       service.reset();
     }
@@ -137,6 +139,7 @@ class InProcessHost {
     // thread, however many the scenario keeps waiting.
     in->server = std::make_unique<vx11::OperatorServer>(
         *in->service, *in->clock, vx11::OperatorServer::Options{.run_maintenance = false});
+    in->simulation = std::make_unique<vx11::Simulation>(*in->service, *in->server);
     return in;
   }
 
@@ -159,7 +162,7 @@ class Engine {
         clock_(&clock),
         host_(host),
         manual_(host ? &host->clock() : nullptr),
-        service_(host ? &host->service() : nullptr),
+        sim_(host ? &host->simulation() : nullptr),
         load_(base_url, opts.max_parallel),
         principal_(std::move(principal)),
         rng_(sc.seed),
@@ -240,7 +243,7 @@ class Engine {
     now_ = t;
     if (manual_ != nullptr) {
       manual_->AdvanceTo(start_ + t);
-      service_->Maintain();
+      sim_->Maintain();
       return;
     }
     while (error_.empty()) {
@@ -285,11 +288,10 @@ class Engine {
       return;
     }
     manual_ = &host_->clock();
-    service_ = &host_->service();
+    sim_ = &host_->simulation();
     clock_ = manual_;
     // The new process has read nothing yet.
     load_.NewGeneration();
-    hung_up_.clear();  // the streams the old process had not noticed went with it
     // Every open stream was the old process's: wait until the client has seen each one end.
     vx11::RealClock wall;
     for (const MonoTime give_up = wall.Now() + std::chrono::seconds(10);
@@ -301,6 +303,7 @@ class Engine {
                std::to_string(load_.open_streams()) + " streams of the old process did not end";
       return;
     }
+    streams_ended_before_ = load_.streams_ended();  // the new process has served none
     ++result_.restarts;
     result_.streams_lost_to_restarts += load_.streams_closed_by_server() - closed_before;
   }
@@ -348,33 +351,18 @@ class Engine {
         continue;
       }
       if (waiting_on_time) {
-        // Every stream we hung up must have been noticed by the server, and the server may
-        // hold no stream we do not count as open or on its way (a safety net for a stream
-        // whose id we never learnt). A stream on its way may not hold a slot yet: the
-        // service takes one only once the client is authenticated.
-        const uint64_t ours = load_.open_streams() + load_.streams_in_flight();
-        auto settled = [&] {
-          return service_->OpenStreamsAmong(hung_up_) == 0 && service_->OpenStreams() <= ours;
-        };
-        if (settled()) {
-          hung_up_.clear();
-          if (gated_.empty()) return;
-          // Near a cap, sends go out one at a time, each once the last is answered or asleep:
-          // which request gets the last slot is then the scenario's order, not the scheduler's.
-          auto send = std::move(gated_.front());
-          gated_.pop_front();
-          send();
-          continue;
-        }
-        // A hung-up stream is noticed by its next failing write: make writes happen on the
-        // streams we hung up (all, if we lost track), then give the stream threads a moment
-        // (no sockets of ours will stir meanwhile).
-        service_->ProbeStreams(service_->OpenStreams() > ours ? std::vector<std::string>{} : hung_up_);
-        for (int i = 0; i < 2000 && !settled(); ++i) std::this_thread::yield();
+        if (gated_.empty()) return;
+        // Near a cap, sends go out one at a time, each once the last is answered or in its
+        // delay: which request gets the last slot is then the scenario's order, not the
+        // scheduler's.
+        auto send = std::move(gated_.front());
+        gated_.pop_front();
+        send();
         continue;
       }
-      // What we wait for is often a server thread reaching its injected sleep, which no
-      // socket of ours announces: spin briefly before falling back to 1 ms waits.
+      // What we wait for is often the server's loop reaching a request's delay, or noticing a
+      // stream we hung up, which no socket of ours announces: spin briefly before falling
+      // back to 1 ms waits.
       if (++idle_spins < 64) {
         std::this_thread::yield();
         continue;
@@ -382,14 +370,14 @@ class Engine {
       idle_spins = 0;
       load_.Pump(1);
       if (++waits > 30000) {  // 30 s and more of waiting: something is stuck
-        const vx11::OperatorServer::Activity a = host_->activity();
+        const vx11::OperatorServer::Activity a = sim_->activity();
         error_ = "the service did not settle at " + vx11::FormatDuration(now_) + " (in flight " +
                  std::to_string(load_.in_flight()) + ", sent " +
                  std::to_string(load_.sent()) + ", read " +
                  std::to_string(a.read) + ", answered " + std::to_string(a.answered) +
                  ", delayed " +
                  std::to_string(manual_->Timers()) + ", streams " +
-                 std::to_string(service_->OpenStreams()) + " vs " +
+                 std::to_string(sim_->open_streams()) + " vs " +
                  std::to_string(load_.open_streams()) + ")";
       }
     }
@@ -397,15 +385,17 @@ class Engine {
 
   // Virtual time: whether everything on the wire waits on the clock. Every request the client
   // has sent has been read by the server, every one the server has read and not answered is
-  // asleep on the clock, and the client has taken every answer (it has as many on the wire as
-  // there are sleepers). Counted on both sides, not inferred: a request still in a socket
-  // buffer, or a handler between two sleeps, keeps the run at its time.
+  // in a delay on the clock, and the client has taken every answer (it has as many on the
+  // wire as there are delays); and every stream that ended on one side has ended on the other
+  // (the server notices a hang-up through the read it keeps pending on each stream). Counted
+  // on both sides, not inferred: a request still in a socket buffer, a request between two
+  // delays or a hang-up not yet seen keeps the run at its time.
   bool OnlyTimeMovesOn() const {
-    const vx11::OperatorServer::Activity a = host_->activity();
-    const auto asleep = static_cast<uint64_t>(manual_->Timers());
+    const vx11::OperatorServer::Activity a = sim_->activity();
+    const auto delayed = static_cast<uint64_t>(manual_->Timers());
     const auto on_wire = static_cast<uint64_t>(load_.in_flight() - load_.queued());
-    return a.read == load_.sent() && a.read - a.answered == asleep &&
-           on_wire == asleep;
+    return a.read == load_.sent() && a.read - a.answered == delayed && on_wire == delayed &&
+           a.streams_ended == load_.streams_ended() - streams_ended_before_;
   }
 
   void Count(const TrafficSource& src, const std::string& step, long status) {
@@ -463,13 +453,13 @@ class Engine {
   bool MustGate(bool stream) const {
     if (manual_ == nullptr) return false;
     if (!gated_.empty()) return true;
-    const vx11::ServiceConfig& c = service_->config();
+    const vx11::ServiceConfig& c = sim_->config();
     // Counted generously: the server's own count includes hung-up streams it has not noticed
     // yet, and every open on its way may take a slot.
     if (stream) {
-      return service_->OpenStreams() + static_cast<uint64_t>(load_.streams_in_flight()) + 1 > c.max_streams;
+      return sim_->open_streams() + static_cast<uint64_t>(load_.streams_in_flight()) + 1 > c.max_streams;
     }
-    return service_->CachedTokens() + static_cast<uint64_t>(issues_in_flight_) + 1 > c.max_active_tokens;
+    return sim_->cached_tokens() + static_cast<uint64_t>(issues_in_flight_) + 1 > c.max_active_tokens;
   }
 
   // POSTs for a token; on 200 passes it to `then` (if any).
@@ -517,34 +507,15 @@ class Engine {
                          uint64_t id, const HttpOutcome& o, bool ready) {
                        Count(src, step, ready ? 200 : o.status);
                        if (!ready) return;
-                       const std::string server_id = ServerStreamId(o.body);
                        if (hold.count() == 0) {
-                         HungUp(server_id);
                          if (after_close) after_close();
                          return;
                        }
-                       Schedule(now_ + hold, [this, id, server_id, after_close] {
+                       Schedule(now_ + hold, [this, id, after_close] {
                          load_.CloseStream(id);
-                         HungUp(server_id);
                          if (after_close) after_close();
                        });
                      });
-  }
-
-  // Notes a stream we hung up. In virtual time the server is asked at once to write to it,
-  // so that its thread notices and is free again before the next connection needs one.
-  void HungUp(const std::string& server_id) {
-    hung_up_.push_back(server_id);
-    if (service_ != nullptr && !server_id.empty()) service_->ProbeStreams({server_id});
-  }
-
-  // The stream_id of a ready event ("" if absent).
-  static std::string ServerStreamId(const std::string& body) {
-    const std::string key = "\"stream_id\":\"";
-    const size_t at = body.find(key);
-    if (at == std::string::npos) return "";
-    const size_t end = body.find('"', at + key.size());
-    return body.substr(at + key.size(), end - at - key.size());
   }
 
   bool ScrapeFails(Millis t) const {
@@ -610,7 +581,7 @@ class Engine {
   vx11::Clock* clock_;             // the current process's clock in virtual time
   InProcessHost* host_;            // null with --target
   vx11::ManualClock* manual_;      // host_'s current clock, or null
-  vx11::OperatorService* service_;  // host_'s current service, or null
+  vx11::Simulation* sim_;           // host_'s current seam, or null
   std::vector<const Fault*> timed_faults_;  // restarts and clock steps, by time
   size_t next_fault_ = 0;
   HttpLoad load_;
@@ -624,9 +595,9 @@ class Engine {
   Millis steps_due_through_{-1};  // virtual time: steps at or before this are due
   std::priority_queue<Step, std::vector<Step>, std::greater<Step>> steps_;
   uint64_t next_seq_ = 0;
-  std::vector<std::string> hung_up_;  // server ids of streams we hung up, not yet settled
   std::deque<std::function<void()>> gated_;  // sends held back near a cap, in order
   int issues_in_flight_ = 0;
+  uint64_t streams_ended_before_ = 0;  // load_.streams_ended() when this process started
   RunResult result_;
   std::string error_;
 };

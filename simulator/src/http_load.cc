@@ -265,6 +265,7 @@ void HttpLoad::CloseStream(uint64_t stream) {
   streams_.erase(it);
   if (t->ready) {
     --open_streams_;
+    ++streams_ended_;
   } else {
     --in_flight_;
     --streams_in_flight_;
@@ -313,6 +314,7 @@ void HttpLoad::Finish(Transfer* t, int curl_code) {
   streams_.erase(t->stream_id);
   if (t->ready) {
     // Ended after ready: by us (close_after_ready) or by the server.
+    ++streams_ended_;
     if (!t->close_after_ready) {
       --open_streams_;
       ++closed_by_server_;

@@ -22,6 +22,7 @@
 #include "http_client.h"
 #include "vx11/logging.h"
 #include "vx11/server.h"
+#include "vx11/simulation.h"
 
 namespace vx11 {
 namespace {
@@ -391,9 +392,10 @@ TEST(ServerSlowConsumerTest, StreamThatNeverReadsIsDroppedAtItsQueueBound) {
     return text.find("vx11_operator_sse_streams_dropped_total{service=\"operator-backend\","
                      "reason=\"slow_consumer\"} 1\n") != std::string::npos;
   };
+  const Simulation sim(f.service, f.server);  // the stream slots taken
   // Wait until the stream is open (the ready event is queued before any publish counts).
-  for (int i = 0; i < 1000 && f.service.OpenStreams() == 0; ++i) client.Get("/operator/api/health");
-  ASSERT_EQ(f.service.OpenStreams(), 1u);
+  for (int i = 0; i < 1000 && sim.open_streams() == 0; ++i) client.Get("/operator/api/health");
+  ASSERT_EQ(sim.open_streams(), 1u);
   const std::string event = "{\"pad\":\"" + std::string(60 * 1024, 'x') + "\"}";
   int published = 0;
   // The kernel's socket buffers on both sides absorb some megabytes first; the bound is then
@@ -405,8 +407,8 @@ TEST(ServerSlowConsumerTest, StreamThatNeverReadsIsDroppedAtItsQueueBound) {
   EXPECT_TRUE(dropped()) << "after " << published << " events";
   EXPECT_LT(published, 2000);
   // The dropped stream is gone from the hub and its slot is free.
-  for (int i = 0; i < 1000 && f.service.OpenStreams() != 0; ++i) client.Get("/operator/api/health");
-  EXPECT_EQ(f.service.OpenStreams(), 0u);
+  for (int i = 0; i < 1000 && sim.open_streams() != 0; ++i) client.Get("/operator/api/health");
+  EXPECT_EQ(sim.open_streams(), 0u);
 }
 
 }  // namespace

@@ -69,28 +69,19 @@ class OperatorService {
   void CloseStream(const std::shared_ptr<StreamHub::Stream>& stream);
 
   // Purges expired tokens (logging expiries) and queues a heartbeat on every stream when one
-  // is due. The server calls it periodically on the real clock; the simulator after each
-  // advance of virtual time.
+  // is due. The server calls it periodically on the real clock; a simulation after each
+  // advance of virtual time (simulation.h).
   void Maintain();
-  // Queues an SSE comment on the streams named in `stream_ids` (every stream when empty), so
-  // that those whose client has gone are noticed by the failing write. The ids are the
-  // `stream_id` of each stream's ready event.
-  void ProbeStreams(const std::vector<std::string>& stream_ids = {});
   // Tells every stream to close after a final `shutdown` event, refuses new streams, and
   // waits (at most `grace` of real time) until the transport has written it and let go.
   void Shutdown(Duration grace = std::chrono::seconds(1));
 
-  uint64_t OpenStreams() const { return hub_.open(); }
-  // Tokens in the cache (unexpired, or expired and not yet purged).
-  uint64_t CachedTokens() const { return store_.Size(); }
-  // How many of the streams named in `stream_ids` (ready-event ids) are still open.
-  uint64_t OpenStreamsAmong(const std::vector<std::string>& stream_ids) const {
-    return hub_.open_among(stream_ids);
-  }
   const ServiceConfig& config() const { return config_; }
   ServiceMetrics& metrics() { return metrics_; }
 
  private:
+  friend class Simulation;  // reads how full the caps are (simulation.h)
+
   Answer IssueToken(const HttpRequest& request);
   HttpResponse FinishIssue(MonoTime start, TokenId id, WallTime wall,
                            TokenStore::IssueResult issued, uint32_t principal);

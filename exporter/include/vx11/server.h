@@ -49,13 +49,15 @@ class OperatorServer {
   // "http://127.0.0.1:<port>".
   std::string url() const;
 
-  // Requests begun (their first byte read) and requests answered or given up, since the
-  // start. A simulation on virtual time compares them with what its client sent and with the
-  // clock's sleepers to know the server has nothing left to do but wait for time; both only
-  // grow, `answered` <= `read`. Thread-safe.
+  // Since the start: requests begun (their first byte read), requests answered or given up,
+  // and streams served (their ready event on its way) that have ended, whichever side ended
+  // them. A simulation on virtual time compares them with what its client sent, saw answered
+  // and saw end, and with the clock's timers, to know the server has nothing left to do but
+  // wait for time (simulation.h). Each only grows; answered <= read. Thread-safe.
   struct Activity {
     uint64_t read = 0;
     uint64_t answered = 0;
+    uint64_t streams_ended = 0;
   };
   Activity activity() const;
 

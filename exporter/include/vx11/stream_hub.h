@@ -79,15 +79,12 @@ class StreamHub {
   // Queues an SSE event (`id:`, `event:`, `data:` lines) on every open stream; returns the
   // event id it was given. `*delivered_to` receives the number of streams it was queued on.
   uint64_t Broadcast(std::string_view event, std::string_view data, uint64_t* delivered_to);
-  // Queues raw bytes (a comment such as ": heartbeat") on every open stream, or only on
-  // those named in `ids` when it is non-empty (unknown ids are skipped).
-  void Send(std::string_view bytes, const std::vector<std::string>& ids = {});
+  // Queues raw bytes (a comment such as ": heartbeat") on every open stream.
+  void Send(std::string_view bytes);
   // Queues `final_bytes` on every stream, tells each to close, and refuses new streams.
   void Shutdown(std::string_view final_bytes);
 
   uint64_t open() const;
-  // How many of the streams named in `ids` are still open.
-  uint64_t open_among(const std::vector<std::string>& ids) const;
 
   // Blocks until every stream has been closed or `timeout` of `clock` time has passed; true
   // if none is left. Used after Shutdown() so final events are written before the transport

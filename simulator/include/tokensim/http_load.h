@@ -70,6 +70,9 @@ class HttpLoad {
   // Requests and stream opens handed to the wire (not queued) since construction or the last
   // NewGeneration(): what the server reads (KeepAliveClient::sent()).
   uint64_t sent() const { return (requests_ ? requests_->sent() : 0) + curl_started_; }
+  // Streams that were ready and have ended since construction, whichever side ended them
+  // (close_after_ready ones included).
+  uint64_t streams_ended() const { return streams_ended_; }
   // The server was replaced (a restart): sent() counts from zero.
   void NewGeneration() {
     if (requests_) requests_->NewGeneration();
@@ -104,6 +107,7 @@ class HttpLoad {
   int streams_in_flight_ = 0;
   int open_streams_ = 0;
   uint64_t closed_by_server_ = 0;
+  uint64_t streams_ended_ = 0;
   uint64_t next_stream_id_ = 1;
   std::deque<Transfer*> queued_;
   std::deque<Transfer*> queued_streams_;  // stream opens waiting for an attempt slot
