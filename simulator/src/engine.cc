@@ -1,8 +1,6 @@
 #include "tokensim/engine.h"
 
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/null_sink.h>
 
 #include <atomic>
 #include <cctype>
@@ -12,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "in_process.h"
 #include "tokensim/exposition.h"
 #include "tokensim/http_load.h"
 #include "tokensim/scenario_loader.h"
@@ -30,20 +29,6 @@ namespace {
 using vx11::MonoTime;
 
 const Labels kServiceLabel = {{"service", "operator-backend"}};
-
-vx11::ServiceConfig ServiceConfigFor(const Scenario& sc, const std::string& principal) {
-  vx11::ServiceConfig c;
-  c.listen_address = "127.0.0.1:0";
-  c.principals = {{"tokensim", vx11::Sha256Of(principal)}};
-  const ServiceOverrides& o = sc.service;
-  if (o.token_ttl) c.token_ttl = *o.token_ttl;
-  if (o.single_use) c.single_use_tokens = *o.single_use;
-  if (o.max_active_tokens) c.max_active_tokens = *o.max_active_tokens;
-  if (o.max_streams) c.max_streams = *o.max_streams;
-  if (o.heartbeat_interval) c.heartbeat_interval = *o.heartbeat_interval;
-  c.inject_latency = {o.inject_issue, o.inject_lookup, o.inject_establish};
-  return c;
-}
 
 // Percent-encodes everything but RFC 3986's unreserved characters: a --target's principal
 // token may hold any character.
@@ -67,88 +52,6 @@ bool HasOverrides(const ServiceOverrides& o) {
          o.heartbeat_interval || o.inject_issue.count() || o.inject_lookup.count() ||
          o.inject_establish.count();
 }
-
-// `truncate`: the run's first process starts the file afresh; a restarted one appends to it.
-std::shared_ptr<spdlog::logger> ServiceLogger(const vx11::Clock& clock, const RunOptions& opts,
-                                              bool truncate) {
-  auto level = vx11::ParseLogLevel(opts.service_log_level).value_or(vx11::LogLevel::kInfo);
-  if (opts.service_log.empty()) {
-    return vx11::MakeLogger(clock, vx11::LogLevel::kError,
-                            std::make_shared<spdlog::sinks::null_sink_mt>());
-  }
-  return vx11::MakeLogger(
-      clock, level, std::make_shared<spdlog::sinks::basic_file_sink_mt>(opts.service_log, truncate));
-}
-
-// The in-process service, one process lifetime ("incarnation") at a time: a restart fault
-// replaces it. Each incarnation has a virtual clock of its own, set to the run's time and wall
-// steps when it starts: nothing the old process left behind (a timer of a delayed request it
-// did not answer) can fire in the new one. A restarted one binds the same port, as a
-// restarted process binds its configured address, so clients reconnect where they were.
-class InProcessHost {
- public:
-  InProcessHost(const Scenario& sc, const RunOptions& opts, std::string principal)
-      : sc_(sc), opts_(opts), principal_(std::move(principal)) {
-    current_ = Start(0, vx11::MonoTime{}, /*first=*/true);
-  }
-
-  vx11::ManualClock& clock() { return *current_->clock; }
-  // The current incarnation's seam (vx11/simulation.h): its counts start from zero.
-  vx11::Simulation& simulation() { return *current_->simulation; }
-  std::string url() const { return current_->server->url(); }
-
-  // Stops the current incarnation (its server ends every stream with `event: shutdown` and
-  // closes every connection) and starts the next at the same virtual time. Throws
-  // std::runtime_error if the port cannot be bound again.
-  void Restart() {
-    const int port = current_->server->port();
-    const vx11::MonoTime now = current_->clock->Now();
-    current_.reset();
-    current_ = Start(port, now, /*first=*/false);
-  }
-
-  // Steps the wall clock of this incarnation and of every later one.
-  void StepWall(vx11::Duration by) {
-    wall_step_ += by;
-    current_->clock->StepWall(by);
-  }
-
- private:
-  struct Incarnation {
-    std::unique_ptr<vx11::ManualClock> clock;
-    std::unique_ptr<vx11::OperatorService> service;
-    std::unique_ptr<vx11::OperatorServer> server;
-    std::unique_ptr<vx11::Simulation> simulation;
-    ~Incarnation() {
-      simulation.reset();
-      server.reset();  // before the service it serves
-      service.reset();
-    }
-  };
-
-  std::unique_ptr<Incarnation> Start(int port, vx11::MonoTime now, bool first) {
-    auto in = std::make_unique<Incarnation>();
-    in->clock = std::make_unique<vx11::ManualClock>(vx11::WallTime{std::chrono::milliseconds(kVirtualEpochMs)});
-    in->clock->AdvanceTo(now);
-    in->clock->StepWall(wall_step_);
-    vx11::ServiceConfig config = ServiceConfigFor(sc_, principal_);
-    config.listen_address = "127.0.0.1:" + std::to_string(port);
-    in->service = std::make_unique<vx11::OperatorService>(config, *in->clock,
-                                                          ServiceLogger(*in->clock, opts_, first));
-    // Injected latency is a timer on the incarnation's clock: a delayed request holds no
-    // thread, however many the scenario keeps waiting.
-    in->server = std::make_unique<vx11::OperatorServer>(
-        *in->service, *in->clock, vx11::OperatorServer::Options{.run_maintenance = false});
-    in->simulation = std::make_unique<vx11::Simulation>(*in->service, *in->server);
-    return in;
-  }
-
-  const Scenario& sc_;
-  const RunOptions& opts_;
-  const std::string principal_;
-  vx11::Duration wall_step_{0};
-  std::unique_ptr<Incarnation> current_;
-};
 
 // One scenario run. Everything happens on the calling thread; the in-process service's
 // worker threads only ever meet the engine through HTTP and the clock.

@@ -9,6 +9,7 @@
 #include <queue>
 #include <nlohmann/json.hpp>
 
+#include "in_process.h"
 #include "tokensim/exposition.h"
 #include "tokensim/http_load.h"
 #include "vx11/clock.h"
@@ -273,19 +274,17 @@ std::variant<LoadReport, LoadRunError> RunLoad(const LoadOptions& options) {
   }
   vx11::RealClock clock;
   const std::string principal = vx11::RandomPrincipalToken();
-  vx11::ServiceConfig config;
-  config.listen_address = "127.0.0.1:0";
-  config.principals = {{"tokensim", vx11::Sha256Of(principal)}};
+  vx11::ServiceConfig config = InProcessConfig(principal);
   config.inject_latency = {options.inject_issue, options.inject_lookup, options.inject_establish};
   // The cap must not be what the run measures.
   config.max_streams = std::max<uint64_t>(config.max_streams,
                                           static_cast<uint64_t>(held_at_once) + 2 * options.max_parallel);
   try {
-    vx11::OperatorService service(
+    InProcessService service(
         config, clock,
-        vx11::MakeLogger(clock, vx11::LogLevel::kError, std::make_shared<spdlog::sinks::null_sink_mt>()));
-    vx11::OperatorServer server(service, clock);
-    return LoadRun(options, server.url(), principal).Run();
+        vx11::MakeLogger(clock, vx11::LogLevel::kError, std::make_shared<spdlog::sinks::null_sink_mt>()),
+        /*run_maintenance=*/true);
+    return LoadRun(options, service.url(), principal).Run();
   } catch (const std::exception& e) {
     return LoadRunError{std::string("cannot start the service: ") + e.what()};
   }
