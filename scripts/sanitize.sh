@@ -8,7 +8,7 @@
 #      promtool over and over on mutated rules; tokensim_verify_shipped_scenarios and
 #      rule_mutations_test run the same code once). ./scripts/test.sh runs them unsanitized.
 #   2. build-tsan/: g++, TSan (-O1 -g), only the concurrency tests: the executables
-#      token_store_test, stream_hub_test, operator_service_test,
+#      clock_test, token_store_test, stream_hub_test, operator_service_test,
 #      server_test, server_hardening_test and engine_test: the tests that run threads against
 #      shared state. TSan on the whole suite would not fit CI's budget. Boost.Asio's fences
 #      (std::atomic_thread_fence) are invisible to TSan (-Wtsan, silenced); its handler queues
@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 phases=("$@")
 ((${#phases[@]})) || phases=(asan tsan)
 
-tsan_targets=(token_store_test stream_hub_test operator_service_test server_test server_hardening_test engine_test)
+tsan_targets=(clock_test token_store_test stream_hub_test operator_service_test server_test server_hardening_test engine_test)
 
 # Sanitizer reports fail the test that triggers them, with a stack.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}

@@ -3,6 +3,8 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include "vx11/metric_names.h"
+
 namespace vx11 {
 namespace {
 
@@ -29,7 +31,7 @@ prometheus::Histogram& NewHistogram(prometheus::Registry& r, const std::string& 
 
 prometheus::Counter& FailureCounter(prometheus::Registry& r, const std::string& reason) {
   // One family: Register() returns the existing family for a repeated name and help.
-  return NewCounter(r, "vx11_operator_sse_auth_failures_total",
+  return NewCounter(r, std::string(metric::kAuthFailures),
                     "SSE stream authentication failures, by reason.", {{"reason", reason}});
 }
 
@@ -55,11 +57,11 @@ const prometheus::Histogram::BucketBoundaries& ServiceMetrics::LatencyBuckets() 
 
 ServiceMetrics::ServiceMetrics(const std::string& version, TokenStore& store, WallTime started)
     : store_(store),
-      tokens_invalid(NewCounter(registry_, "vx11_operator_ephemeral_tokens_invalid_total",
+      tokens_invalid(NewCounter(registry_, std::string(metric::kTokensInvalid),
                                 "Token validation failures (invalid/expired).")),
-      connections_ephemeral(NewCounter(registry_, "vx11_operator_sse_connections_ephemeral_total",
+      connections_ephemeral(NewCounter(registry_, std::string(metric::kConnectionsEphemeral),
                                        "SSE connections using ephemeral tokens.")),
-      connections_principal(NewCounter(registry_, "vx11_operator_sse_connections_principal_total",
+      connections_principal(NewCounter(registry_, std::string(metric::kConnectionsPrincipal),
                                        "SSE connections using principal tokens (fallback).")),
       failure_missing(FailureCounter(registry_, "missing")),
       failure_malformed(FailureCounter(registry_, "malformed")),
@@ -67,33 +69,33 @@ ServiceMetrics::ServiceMetrics(const std::string& version, TokenStore& store, Wa
       failure_expired(FailureCounter(registry_, "expired")),
       failure_replayed(FailureCounter(registry_, "replayed")),
       tokens_rejected_cache_full(
-          NewCounter(registry_, "vx11_operator_ephemeral_tokens_rejected_total",
+          NewCounter(registry_, std::string(metric::kTokensRejected),
                      "Token requests refused with 503, by reason.", {{"reason", "cache_full"}})),
-      streams_rejected(NewCounter(registry_, "vx11_operator_sse_streams_rejected_total",
+      streams_rejected(NewCounter(registry_, std::string(metric::kStreamsRejected),
                                   "SSE streams refused with 503 because the stream cap was reached.")),
       streams_dropped_slow(NewCounter(
-          registry_, "vx11_operator_sse_streams_dropped_total",
+          registry_, std::string(metric::kStreamsDropped),
           "SSE streams the service closed, by reason (slow_consumer: the client read too slowly "
           "and its queue reached sse.max_queued_bytes).",
           {{"reason", "slow_consumer"}})),
-      events_published(NewCounter(registry_, "vx11_operator_sse_events_published_total",
+      events_published(NewCounter(registry_, std::string(metric::kEventsPublished),
                                   "Events published to SSE streams.")),
       streams_open(prometheus::BuildGauge()
-                       .Name("vx11_operator_sse_streams_open")
+                       .Name(std::string(metric::kStreamsOpen))
                        .Help("SSE streams open now, including those being established.")
                        .Labels(ServiceLabels())
                        .Register(registry_)
                        .Add({})),
-      issue_duration(NewHistogram(registry_, "vx11_operator_ephemeral_token_issue_duration_seconds",
+      issue_duration(NewHistogram(registry_, std::string(metric::kIssueDuration),
                                   "Time to issue an ephemeral token (successful requests).")),
       lookup_duration(NewHistogram(registry_,
-                                   "vx11_operator_ephemeral_token_lookup_duration_seconds",
+                                   std::string(metric::kLookupDuration),
                                    "Time of one ephemeral-token cache lookup.")),
       establish_duration(NewHistogram(
-          registry_, "vx11_operator_sse_stream_establish_duration_seconds",
+          registry_, std::string(metric::kEstablishDuration),
           "Time from a stream request to its ready event being written.")) {
   prometheus::BuildGauge()
-      .Name("vx11_operator_build_info")
+      .Name(std::string(metric::kBuildInfo))
       .Help("Build information; the value is always 1.")
       .Register(registry_)
       .Add({{"service", kServiceLabel}, {"version", version}})
@@ -103,7 +105,7 @@ ServiceMetrics::ServiceMetrics(const std::string& version, TokenStore& store, Wa
   const auto started_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(started.time_since_epoch()).count();
   prometheus::BuildGauge()
-      .Name("process_start_time_seconds")
+      .Name(std::string(metric::kProcessStartTime))
       .Help("Start time of the process since unix epoch in seconds.")
       .Register(registry_)
       .Add({})
@@ -114,13 +116,13 @@ std::string ServiceMetrics::Scrape(MonoTime now, TokenStore::Snapshot* snapshot)
   const TokenStore::Snapshot snap = store_.Purge(now);
   if (snapshot != nullptr) *snapshot = snap;
   std::vector<prometheus::MetricFamily> families;
-  families.push_back(TokenFamily("vx11_operator_ephemeral_tokens_issued_total",
+  families.push_back(TokenFamily(std::string(metric::kTokensIssued),
                                  "Total tokens issued.", prometheus::MetricType::Counter,
                                  snap.issued));
-  families.push_back(TokenFamily("vx11_operator_ephemeral_tokens_active",
+  families.push_back(TokenFamily(std::string(metric::kTokensActive),
                                  "Active tokens in cache.", prometheus::MetricType::Gauge,
                                  snap.active));
-  families.push_back(TokenFamily("vx11_operator_ephemeral_tokens_expired_total",
+  families.push_back(TokenFamily(std::string(metric::kTokensExpired),
                                  "Expired tokens cleaned up.", prometheus::MetricType::Counter,
                                  snap.expired));
   auto rest = registry_.Collect();

@@ -18,6 +18,7 @@
 #include "vx11/clock.h"
 #include "vx11/duration.h"
 #include "vx11/logging.h"
+#include "vx11/metric_names.h"
 #include "vx11/operator_service.h"
 #include "vx11/server.h"
 #include "vx11/simulation.h"
@@ -458,9 +459,9 @@ class Engine {
       return;
     }
     Exposition& exp = std::get<Exposition>(parsed);
-    const auto issued = FindValue(exp.samples, "vx11_operator_ephemeral_tokens_issued_total", kServiceLabel);
-    const auto expired = FindValue(exp.samples, "vx11_operator_ephemeral_tokens_expired_total", kServiceLabel);
-    const auto active = FindValue(exp.samples, "vx11_operator_ephemeral_tokens_active", kServiceLabel);
+    const auto issued = FindValue(exp.samples, vx11::metric::kTokensIssued, kServiceLabel);
+    const auto expired = FindValue(exp.samples, vx11::metric::kTokensExpired, kServiceLabel);
+    const auto active = FindValue(exp.samples, vx11::metric::kTokensActive, kServiceLabel);
     if (!issued || !expired || !active) {
       result_.violations.push_back("scrape at " + vx11::FormatDuration(t) +
                                    ": a token lifecycle metric is missing");

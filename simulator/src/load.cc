@@ -14,6 +14,7 @@
 #include "tokensim/http_load.h"
 #include "vx11/clock.h"
 #include "vx11/logging.h"
+#include "vx11/metric_names.h"
 #include "vx11/operator_service.h"
 #include "vx11/server.h"
 
@@ -195,19 +196,19 @@ class LoadRun {
     }
     // The bucket bounds include 1 ms, so "p99 <= bound <= 1ms" decides the SLO exactly.
     const double lookup_p99 = BucketQuantileBound(
-        delta, "vx11_operator_ephemeral_token_lookup_duration_seconds_bucket", 0.99);
+        delta, std::string(vx11::metric::kLookupDuration) + "_bucket", 0.99);
     report.slos.push_back({"Cache lookup latency", "p99 < 1ms",
                            std::isnan(lookup_p99) ? "no lookups"
                                                   : "p99 <= " + Ms(lookup_p99) + " (server histogram)",
                            !std::isnan(lookup_p99) && lookup_p99 <= 0.001});
     find(report.latencies[1], "SSE stream establishment", 0.500, "p99 < 500ms");
-    auto counter = [&](const char* name) {
+    auto counter = [&](std::string_view name) {
       const double a = FindValue(after, name).value_or(0);
       const double b = FindValue(before, name).value_or(0);
       return a - b;
     };
-    const double issued = counter("vx11_operator_ephemeral_tokens_issued_total");
-    const double invalid = counter("vx11_operator_ephemeral_tokens_invalid_total");
+    const double issued = counter(vx11::metric::kTokensIssued);
+    const double invalid = counter(vx11::metric::kTokensInvalid);
     const double rate = issued > 0 ? 100 * (1 - invalid / issued) : NAN;
     char buf[64];
     std::snprintf(buf, sizeof(buf), "%.2f%% (%.0f invalid / %.0f issued)", rate, invalid, issued);
