@@ -54,8 +54,8 @@ bool HasOverrides(const ServiceOverrides& o) {
          o.inject_establish.count();
 }
 
-// One scenario run. Everything happens on the calling thread; the in-process service's
-// worker threads only ever meet the engine through HTTP and the clock.
+// One scenario run. Everything happens on the calling thread; the in-process service's event
+// loops only ever meet the engine through HTTP, the clock and vx11::Simulation.
 class Engine {
  public:
   // `host`: the in-process service on virtual time, or null for a --target in real time.
@@ -245,10 +245,11 @@ class Engine {
       RunDueSteps();
       load_.Pump(0);
       const bool busy = !steps_.empty() && steps_.top().at <= steps_due_through_;
-      // What is queued waits for what is on the wire, which may all be asleep in an injected
+      // What is queued waits for what is on the wire, which may all be waiting in an injected
       // delay. Letting time move on first would send the queued ones later in virtual time
       // than the scenario says, and how much later would depend on --parallel: so the bound
-      // gives way, and they all go out now (RunScenario sizes the server for it).
+      // gives way, and they all go out now (a delayed request costs the server a timer, no
+      // thread).
       const bool waiting_on_time = !busy && OnlyTimeMovesOn();
       if (waiting_on_time && load_.queued() > 0) {
         load_.SendQueuedNow();
@@ -447,7 +448,7 @@ class Engine {
       return;
     }
     ++result_.requests;
-    // In virtual time every connection may be busy with a request asleep on the clock.
+    // In virtual time every connection may be busy with a request in a delay on the clock.
     const HttpOutcome outcome = load_.Fetch("/metrics", /*now=*/manual_ != nullptr);
     if (outcome.status != 200) {
       error_ = "scrape at " + vx11::FormatDuration(t) + " failed: " + outcome.Problem();
