@@ -122,11 +122,11 @@ struct Limits {
   static constexpr uint64_t kMaxArrivals = 2000000;        // all sources over the whole run
   static constexpr uint64_t kMaxStreams = 4000;            // service.max_streams
   static constexpr size_t kMaxFileBytes = 1 << 20;         // the scenario file
-  // Requests asleep in injected latency at one instant (traffic.h, MaxRequestsInFlight):
-  // virtual time keeps them all on the wire, each holding a thread of the server's pool.
+  // Requests in an injected delay at one instant (traffic.h, MaxRequestsInFlight): virtual
+  // time keeps them all on the wire, each holding a connection on both sides.
   static constexpr uint64_t kMaxInFlight = 2000;
-  // Each restart starts a server and its thread pool; a clock step moves the wall at most a
-  // day either way.
+  // Each restart starts a server and its event-loop threads; a clock step moves the wall at
+  // most a day either way.
   static constexpr size_t kMaxFaults = 100;
   static constexpr Millis kMaxClockStep{24 * 3600 * 1000};
 };
