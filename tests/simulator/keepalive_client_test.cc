@@ -1,7 +1,9 @@
 // KeepAliveClient against a scripted loopback server: what goes on the wire, connection reuse
-// and its bound, responses in pieces, servers that hang up, and bad URLs.
+// and its bound, responses in pieces, servers that hang up, and bad URLs; and how long
+// HttpLoad::Fetch waits.
 
 #include "tokensim/keepalive_client.h"
+#include "tokensim/http_load.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -248,6 +250,38 @@ TEST(KeepAliveClientTest, CallbacksMayIssueRequests) {
   client.Request("GET", "/", "", next);
   RunUntil(client, [&] { return chain == 10; });
   EXPECT_EQ(client.in_flight(), 0);
+}
+
+// HttpLoad::Fetch waits for an answer only as long as its caller lets it: a service that
+// reads the request and never answers is reported, not waited on for good; and the request's
+// callback, run if an answer came later, writes to nothing of the caller's.
+TEST(HttpLoadTest, FetchGivesUpWhenTheCallerSaysSo) {
+  std::atomic<int> requests_read{0};
+  ScriptedServer server([&](int fd) {
+    if (ReadHead(fd).empty()) return;
+    ++requests_read;
+    char c;
+    while (recv(fd, &c, 1, 0) > 0) {
+    }  // until the client hangs up
+  });
+  HttpLoad load(server.url(), 4);
+  int asked = 0;
+  const HttpOutcome outcome = load.Fetch("/metrics", /*now=*/false, [&] { return ++asked > 3; });
+  EXPECT_EQ(outcome.status, 0);
+  EXPECT_NE(outcome.error.find("given up"), std::string::npos) << outcome.error;
+  EXPECT_EQ(asked, 4);
+  EXPECT_EQ(load.in_flight(), 1);  // still on the wire: nothing answered it
+}
+
+TEST(HttpLoadTest, FetchReturnsTheAnswerWithoutGivingUp) {
+  ScriptedServer server([](int fd) {
+    if (!ReadHead(fd).empty()) SendAll(fd, Ok("up 1\n"));
+  });
+  HttpLoad load(server.url(), 4);
+  const HttpOutcome outcome = load.Fetch("/metrics", /*now=*/true, [] { return false; });
+  EXPECT_EQ(outcome.status, 200);
+  EXPECT_EQ(outcome.body, "up 1\n");
+  EXPECT_EQ(load.in_flight(), 0);
 }
 
 TEST(KeepAliveClientTest, BadUrlsAreRejectedWithTheUrl) {

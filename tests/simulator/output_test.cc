@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -610,6 +612,23 @@ TEST(RunProcessTest, KillsAProcessThatOverrunsTheTimeout) {
   ASSERT_TRUE(std::holds_alternative<ProcessResult>(result));
   EXPECT_TRUE(std::get<ProcessResult>(result).timed_out);
   EXPECT_EQ(std::get<ProcessResult>(result).exit_code, -1);
+}
+
+TEST(RunProcessTest, TheChildInheritsNoDescriptorButItsOutput) {
+  // As a socket Asio accepted would be: open, and not close-on-exec.
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  auto result = RunProcess({"/bin/sh", "-c", "ls /proc/self/fd"}, 10s);
+  close(fds[0]);
+  close(fds[1]);
+  ASSERT_TRUE(std::holds_alternative<ProcessResult>(result));
+  // 0, 1, 2, and the directory ls reads (the lowest number free): the pipe's ends would be two
+  // more.
+  std::set<std::string> listed;
+  std::istringstream in(std::get<ProcessResult>(result).output);
+  for (std::string fd; in >> fd;) listed.insert(fd);
+  EXPECT_EQ(listed, (std::set<std::string>{"0", "1", "2", "3"}))
+      << std::get<ProcessResult>(result).output;
 }
 
 TEST(RunProcessTest, MissingProgramIsAnError) {

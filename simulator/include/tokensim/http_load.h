@@ -40,10 +40,11 @@ class HttpLoad {
   void Request(const std::string& method, const std::string& path, const std::string& bearer,
                RequestDone done);
 
-  // GETs `path` and pumps until the answer is in (other transfers move along meanwhile).
-  // `now`: sent at once, beyond the bound if need be (SendQueuedNow). Must not be called from a
-  // callback.
-  HttpOutcome Fetch(const std::string& path, bool now = false);
+  // GETs `path` and pumps until the answer is in (other transfers move along meanwhile), or
+  // until `given_up()` says to stop waiting: then the outcome is an error, and the answer, if
+  // it comes later, is dropped. `now`: sent at once, beyond the bound if need be
+  // (SendQueuedNow). Must not be called from a callback.
+  HttpOutcome Fetch(const std::string& path, bool now, const std::function<bool()>& given_up);
 
   // Sends every queued request and stream open now, beyond `max_parallel`. For virtual time:
   // when everything on the wire waits on the clock, which moves only once everything due now

@@ -31,6 +31,10 @@ using vx11::MonoTime;
 
 const Labels kServiceLabel = {{"service", "operator-backend"}};
 
+// Wall time after which a run that makes no progress is reported as stuck, with what it
+// waits for, rather than left to hang.
+constexpr std::chrono::seconds kStuckAfter{30};
+
 // Percent-encodes everything but RFC 3986's unreserved characters: a --target's principal
 // token may hold any character.
 std::string QueryEscape(const std::string& value) {
@@ -82,8 +86,7 @@ class Engine {
   }
 
   std::variant<RunResult, ScenarioRunError> Run() {
-    vx11::RealClock wall;
-    const MonoTime wall_start = wall.Now();
+    const MonoTime wall_start = wall_.Now();
     const Millis tick = manual_ ? opts_.tick : std::min(opts_.tick, Millis(100));
     Millis next_scrape{0};
     Millis t{0};
@@ -130,7 +133,7 @@ class Engine {
       result_.violations.push_back(std::to_string(broken) +
                                    " streams were ended by the service before their hold");
     }
-    result_.wall_seconds = std::chrono::duration<double>(wall.Now() - wall_start).count();
+    result_.wall_seconds = std::chrono::duration<double>(wall_.Now() - wall_start).count();
     return std::move(result_);
   }
 
@@ -197,9 +200,8 @@ class Engine {
     // The new process has read nothing yet.
     load_.NewGeneration();
     // Every open stream was the old process's: wait until the client has seen each one end.
-    vx11::RealClock wall;
-    for (const MonoTime give_up = wall.Now() + std::chrono::seconds(10);
-         load_.open_streams() > 0 && wall.Now() < give_up;) {
+    for (const MonoTime give_up = wall_.Now() + std::chrono::seconds(10);
+         load_.open_streams() > 0 && wall_.Now() < give_up;) {
       load_.Pump(10);
     }
     if (load_.open_streams() > 0) {
@@ -240,7 +242,7 @@ class Engine {
       return;
     }
     int idle_spins = 0;  // rounds in a row that found nothing to do
-    int waits = 0;       // 1 ms waits so far
+    MonoTime give_up = MonoTime::max();  // set at the first 1 ms wait
     while (error_.empty()) {
       RunDueSteps();
       load_.Pump(0);
@@ -274,7 +276,10 @@ class Engine {
       }
       idle_spins = 0;
       load_.Pump(1);
-      if (++waits > 30000) {  // 30 s and more of waiting: something is stuck
+      // Measured on the wall, not in rounds: a loaded machine makes each round longer.
+      const MonoTime now = wall_.Now();
+      if (give_up == MonoTime::max()) give_up = now + kStuckAfter;
+      if (now > give_up) {
         const vx11::OperatorServer::Activity a = sim_->activity();
         error_ = "the service did not settle at " + vx11::FormatDuration(now_) + " (in flight " +
                  std::to_string(load_.in_flight()) + ", sent " +
@@ -283,7 +288,10 @@ class Engine {
                  ", delayed " +
                  std::to_string(manual_->Timers()) + ", streams " +
                  std::to_string(sim_->open_streams()) + " vs " +
-                 std::to_string(load_.open_streams()) + ")";
+                 std::to_string(load_.open_streams()) + " open, " +
+                 std::to_string(a.streams_ended) + " vs " +
+                 std::to_string(load_.streams_ended() - streams_ended_before_) +
+                 " ended) after " + std::to_string(kStuckAfter.count()) + " s of waiting";
       }
     }
   }
@@ -449,7 +457,9 @@ class Engine {
     }
     ++result_.requests;
     // In virtual time every connection may be busy with a request in a delay on the clock.
-    const HttpOutcome outcome = load_.Fetch("/metrics", /*now=*/manual_ != nullptr);
+    const MonoTime give_up = wall_.Now() + kStuckAfter;
+    const HttpOutcome outcome = load_.Fetch("/metrics", /*now=*/manual_ != nullptr,
+                                            [&] { return wall_.Now() > give_up; });
     if (outcome.status != 200) {
       error_ = "scrape at " + vx11::FormatDuration(t) + " failed: " + outcome.Problem();
       return;
@@ -483,6 +493,7 @@ class Engine {
 
   const Scenario& sc_;
   const RunOptions& opts_;
+  vx11::RealClock wall_;           // bounds the waits for the service; never the run's time
   vx11::Clock* clock_;             // the current process's clock in virtual time
   InProcessHost* host_;            // null with --target
   vx11::ManualClock* manual_;      // host_'s current clock, or null

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <string_view>
 
 namespace tokensim {
@@ -200,16 +202,21 @@ void HttpLoad::Request(const std::string& method, const std::string& path,
   }
 }
 
-HttpOutcome HttpLoad::Fetch(const std::string& path, bool now) {
-  bool done = false;
-  HttpOutcome outcome;
-  Request("GET", path, "", [&](const HttpOutcome& o) {
-    outcome = o;
-    done = true;
-  });
+HttpOutcome HttpLoad::Fetch(const std::string& path, bool now,
+                            const std::function<bool()>& given_up) {
+  // Shared with the callback, which may outlive this call if we give up.
+  auto answer = std::make_shared<std::optional<HttpOutcome>>();
+  Request("GET", path, "", [answer](const HttpOutcome& o) { *answer = o; });
   if (now) SendQueuedNow();
-  while (!done) Pump(5);
-  return outcome;
+  while (!answer->has_value()) {
+    if (given_up()) {
+      HttpOutcome none;
+      none.error = "no answer yet, given up waiting";
+      return none;
+    }
+    Pump(5);
+  }
+  return std::move(**answer);
 }
 
 uint64_t HttpLoad::OpenStream(const std::string& path, const std::string& bearer,

@@ -152,6 +152,11 @@ std::variant<ProcessResult, RunError> RunProcess(const std::vector<std::string>&
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, write_end.Get(), 1);
   posix_spawn_file_actions_adddup2(&actions, write_end.Get(), 2);
+  // Nothing else of ours: a socket is inherited by whatever is spawned while it is open unless
+  // it was made close-on-exec, and Asio's accepted sockets and libcurl's are not. A child
+  // holding a copy keeps the connection open after we close it, so the peer sees no hang-up
+  // until the child exits (a stream's end, a restart's closed connections).
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   // The child starts with default signal handling and nothing blocked, whatever the threads of
   // this process have set up.
   posix_spawnattr_t attributes;
