@@ -5,166 +5,137 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
-#include <fstream>
+#include <initializer_list>
 #include <set>
-#include <sstream>
-#include <tuple>
+#include <string_view>
+#include <utility>
+#include <variant>
 
 #include "vx11/duration.h"
+#include "vx11/strict_yaml.h"
 
 namespace vx11 {
 namespace {
 
-// Thrown inside this file only, to unwind out of nested field readers; always caught and
-// turned into a ConfigError value before leaving the loader.
-struct Problem {
-  int line;
-  std::string key;
-  std::string message;
-};
+using yaml::Field;
+using yaml::StrictMap;
 
-int LineOf(const YAML::Node& node) { return node.Mark().line >= 0 ? node.Mark().line + 1 : 0; }
-
-void CheckKeys(const YAML::Node& map, const std::string& path, const std::set<std::string>& allowed) {
-  if (!map.IsMap()) throw Problem{LineOf(map), path, "expected a mapping"};
-  for (const auto& kv : map) {
-    const std::string key = kv.first.as<std::string>();
-    if (allowed.count(key) == 0) {
-      std::string known;
-      for (const auto& k : allowed) known += (known.empty() ? "" : ", ") + k;
-      throw Problem{LineOf(kv.first), path.empty() ? key : path + "." + key,
-                    "unknown key (known: " + known + ")"};
-    }
-  }
+// The config is read by nested field readers that stop at the first problem: each throws the
+// SourceError the strict reader returned, caught in LoadConfigText and returned from there.
+// Never leaves this file.
+void Check(yaml::MaybeError error) {
+  if (error) throw std::move(*error);
 }
 
-std::string Scalar(const YAML::Node& node, const std::string& key) {
-  if (!node.IsScalar()) throw Problem{LineOf(node), key, "expected a single value"};
-  return node.Scalar();
+StrictMap Open(const Field& field, std::initializer_list<std::string_view> keys) {
+  auto map = StrictMap::Open(field, keys);
+  if (auto* e = std::get_if<SourceError>(&map)) throw std::move(*e);
+  return std::get<StrictMap>(std::move(map));
 }
 
-std::chrono::milliseconds DurationField(const YAML::Node& node, const std::string& key) {
-  std::string error;
-  auto d = ParseDuration(Scalar(node, key), &error);
-  if (!d) throw Problem{LineOf(node), key, error};
-  return *d;
+// The field of an optional key; null when the key is absent.
+const Field* Find(const StrictMap& map, std::string_view key) {
+  return map.Has(key) ? &map.Get(key) : nullptr;
 }
 
-uint64_t CountField(const YAML::Node& node, const std::string& key, uint64_t min) {
-  const std::string text = Scalar(node, key);
-  uint64_t value = 0;
-  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), ::isdigit);
-  if (!digits || text.size() > 18) {
-    throw Problem{LineOf(node), key, "expected a whole number, got \"" + text + "\""};
-  }
-  value = std::stoull(text);
-  if (value < min) {
-    throw Problem{LineOf(node), key, "must be at least " + std::to_string(min)};
-  }
-  return value;
+std::string String(const Field& f) {
+  std::string out;
+  Check(yaml::ReadString(f, &out));
+  return out;
 }
 
-std::chrono::milliseconds PositiveDuration(const YAML::Node& node, const std::string& key) {
-  const auto d = DurationField(node, key);
-  if (d.count() == 0) throw Problem{LineOf(node), key, "must be > 0"};
+std::chrono::milliseconds Duration(const Field& f) {
+  std::chrono::milliseconds out{0};
+  Check(yaml::ReadDuration(f, &out));
+  return out;
+}
+
+std::chrono::milliseconds PositiveDuration(const Field& f) {
+  const auto d = Duration(f);
+  if (d.count() == 0) throw f.where.Error("must be > 0");
   return d;
 }
 
-bool BoolField(const YAML::Node& node, const std::string& key) {
-  const std::string text = Scalar(node, key);
-  if (text == "true") return true;
-  if (text == "false") return false;
-  throw Problem{LineOf(node), key, "expected true or false, got \"" + text + "\""};
+uint64_t Count(const Field& f, uint64_t min, uint64_t max = UINT64_MAX) {
+  uint64_t out = 0;
+  Check(yaml::ReadUint64(f, &out));
+  if (out < min) throw f.where.Error("must be at least " + std::to_string(min));
+  if (out > max) throw f.where.Error("at most " + std::to_string(max));
+  return out;
 }
 
-void ReadConfig(const YAML::Node& root, ServiceConfig& c) {
-  if (root.IsNull()) return;  // an empty file changes nothing
-  CheckKeys(root, "", {"web", "token", "sse", "log", "principals", "fault_injection"});
-  if (const auto web = root["web"]) {
-    CheckKeys(web, "web", {"listen_address", "telemetry_path", "max_body_bytes", "idle_timeout",
-                           "request_timeout", "threads"});
-    if (web["listen_address"]) c.listen_address = Scalar(web["listen_address"], "web.listen_address");
-    if (web["telemetry_path"]) {
-      c.telemetry_path = Scalar(web["telemetry_path"], "web.telemetry_path");
+bool Bool(const Field& f) {
+  bool out = false;
+  Check(yaml::ReadBool(f, &out));
+  return out;
+}
+
+void ReadConfig(const Field& root, ServiceConfig& c) {
+  if (root.node.IsNull()) return;  // an empty file changes nothing
+  const StrictMap top =
+      Open(root, {"web", "token", "sse", "log", "principals", "fault_injection"});
+  if (const Field* f = Find(top, "web")) {
+    const StrictMap web = Open(*f, {"listen_address", "telemetry_path", "max_body_bytes",
+                                    "idle_timeout", "request_timeout", "threads"});
+    if (const Field* v = Find(web, "listen_address")) c.listen_address = String(*v);
+    if (const Field* v = Find(web, "telemetry_path")) {
+      c.telemetry_path = String(*v);
       if (c.telemetry_path.empty() || c.telemetry_path[0] != '/') {
-        throw Problem{LineOf(web["telemetry_path"]), "web.telemetry_path", "must start with /"};
+        throw v->where.Error("must start with /");
       }
     }
-    if (web["max_body_bytes"]) {
-      c.max_body_bytes = CountField(web["max_body_bytes"], "web.max_body_bytes", 1);
-    }
-    if (web["idle_timeout"]) c.idle_timeout = PositiveDuration(web["idle_timeout"], "web.idle_timeout");
-    if (web["request_timeout"]) {
-      c.request_timeout = PositiveDuration(web["request_timeout"], "web.request_timeout");
-    }
-    if (web["threads"]) {
-      const uint64_t threads = CountField(web["threads"], "web.threads", 0);
-      if (threads > 64) throw Problem{LineOf(web["threads"]), "web.threads", "at most 64"};
-      c.io_threads = static_cast<int>(threads);
-    }
+    if (const Field* v = Find(web, "max_body_bytes")) c.max_body_bytes = Count(*v, 1);
+    if (const Field* v = Find(web, "idle_timeout")) c.idle_timeout = PositiveDuration(*v);
+    if (const Field* v = Find(web, "request_timeout")) c.request_timeout = PositiveDuration(*v);
+    if (const Field* v = Find(web, "threads")) c.io_threads = static_cast<int>(Count(*v, 0, 64));
   }
-  if (const auto token = root["token"]) {
-    CheckKeys(token, "token", {"ttl", "single_use", "max_active"});
-    if (token["ttl"]) {
-      c.token_ttl = DurationField(token["ttl"], "token.ttl");
-      if (c.token_ttl.count() == 0) throw Problem{LineOf(token["ttl"]), "token.ttl", "must be > 0"};
-    }
-    if (token["single_use"]) c.single_use_tokens = BoolField(token["single_use"], "token.single_use");
-    if (token["max_active"]) c.max_active_tokens = CountField(token["max_active"], "token.max_active", 1);
+  if (const Field* f = Find(top, "token")) {
+    const StrictMap token = Open(*f, {"ttl", "single_use", "max_active"});
+    if (const Field* v = Find(token, "ttl")) c.token_ttl = PositiveDuration(*v);
+    if (const Field* v = Find(token, "single_use")) c.single_use_tokens = Bool(*v);
+    if (const Field* v = Find(token, "max_active")) c.max_active_tokens = Count(*v, 1);
   }
-  if (const auto sse = root["sse"]) {
-    CheckKeys(sse, "sse", {"heartbeat_interval", "retry", "max_streams", "max_queued_bytes"});
-    if (sse["heartbeat_interval"]) {
-      c.heartbeat_interval = DurationField(sse["heartbeat_interval"], "sse.heartbeat_interval");
-      if (c.heartbeat_interval.count() == 0) {
-        throw Problem{LineOf(sse["heartbeat_interval"]), "sse.heartbeat_interval", "must be > 0"};
-      }
-    }
-    if (sse["retry"]) c.stream_retry = DurationField(sse["retry"], "sse.retry");
-    if (sse["max_streams"]) c.max_streams = CountField(sse["max_streams"], "sse.max_streams", 1);
-    if (sse["max_queued_bytes"]) {
-      c.max_queued_bytes = CountField(sse["max_queued_bytes"], "sse.max_queued_bytes", 1024);
-    }
+  if (const Field* f = Find(top, "sse")) {
+    const StrictMap sse = Open(*f, {"heartbeat_interval", "retry", "max_streams", "max_queued_bytes"});
+    if (const Field* v = Find(sse, "heartbeat_interval")) c.heartbeat_interval = PositiveDuration(*v);
+    if (const Field* v = Find(sse, "retry")) c.stream_retry = Duration(*v);
+    if (const Field* v = Find(sse, "max_streams")) c.max_streams = Count(*v, 1);
+    if (const Field* v = Find(sse, "max_queued_bytes")) c.max_queued_bytes = Count(*v, 1024);
   }
-  if (const auto log = root["log"]) {
-    CheckKeys(log, "log", {"level"});
-    if (log["level"]) {
-      auto level = ParseLogLevel(Scalar(log["level"], "log.level"));
-      if (!level) {
-        throw Problem{LineOf(log["level"]), "log.level", "expected DEBUG, INFO, WARNING or ERROR"};
-      }
+  if (const Field* f = Find(top, "log")) {
+    const StrictMap log = Open(*f, {"level"});
+    if (const Field* v = Find(log, "level")) {
+      auto level = ParseLogLevel(String(*v));
+      if (!level) throw v->where.Error("expected DEBUG, INFO, WARNING or ERROR");
       c.log_level = *level;
     }
   }
-  if (const auto principals = root["principals"]) {
-    if (!principals.IsSequence()) {
-      throw Problem{LineOf(principals), "principals", "expected a list of {name, token_sha256}"};
-    }
+  if (const Field* f = Find(top, "principals")) {
+    auto listed = yaml::ReadList(*f);
+    if (auto* e = std::get_if<SourceError>(&listed)) throw std::move(*e);
     c.principals.clear();
     std::set<std::string> names;
-    for (size_t i = 0; i < principals.size(); ++i) {
-      const YAML::Node p = principals[i];
-      const std::string at = "principals[" + std::to_string(i) + "]";
-      CheckKeys(p, at, {"name", "token_sha256"});
-      if (!p["name"]) throw Problem{LineOf(p), at + ".name", "missing"};
-      if (!p["token_sha256"]) throw Problem{LineOf(p), at + ".token_sha256", "missing"};
-      const std::string name = Scalar(p["name"], at + ".name");
+    for (const Field& entry : std::get<std::vector<Field>>(listed)) {
+      const StrictMap p = Open(entry, {"name", "token_sha256"});
+      if (!p.Has("name")) throw p.Missing("name");
+      if (!p.Has("token_sha256")) throw p.Missing("token_sha256");
+      const std::string name = String(p.Get("name"));
       if (!names.insert(name).second) {
-        throw Problem{LineOf(p["name"]), at + ".name", "duplicate principal \"" + name + "\""};
+        throw p.Get("name").where.Error("duplicate principal \"" + name + "\"");
       }
-      auto digest = ParseSha256Hex(Scalar(p["token_sha256"], at + ".token_sha256"));
+      auto digest = ParseSha256Hex(String(p.Get("token_sha256")));
       if (!digest) {
-        throw Problem{LineOf(p["token_sha256"]), at + ".token_sha256",
-                      "expected 64 hex digits (sha256sum of the token, never the token itself)"};
+        throw p.Get("token_sha256").where.Error(
+            "expected 64 hex digits (sha256sum of the token, never the token itself)");
       }
       c.principals.push_back({name, *digest});
     }
   }
-  if (const auto fi = root["fault_injection"]) {
-    CheckKeys(fi, "fault_injection", {"issue_latency", "lookup_latency", "establish_latency"});
-    if (fi["issue_latency"]) c.inject_latency.issue = DurationField(fi["issue_latency"], "fault_injection.issue_latency");
-    if (fi["lookup_latency"]) c.inject_latency.lookup = DurationField(fi["lookup_latency"], "fault_injection.lookup_latency");
-    if (fi["establish_latency"]) c.inject_latency.establish = DurationField(fi["establish_latency"], "fault_injection.establish_latency");
+  if (const Field* f = Find(top, "fault_injection")) {
+    const StrictMap fi = Open(*f, {"issue_latency", "lookup_latency", "establish_latency"});
+    if (const Field* v = Find(fi, "issue_latency")) c.inject_latency.issue = Duration(*v);
+    if (const Field* v = Find(fi, "lookup_latency")) c.inject_latency.lookup = Duration(*v);
+    if (const Field* v = Find(fi, "establish_latency")) c.inject_latency.establish = Duration(*v);
   }
 }
 
@@ -190,24 +161,18 @@ const char* LogLevelName(LogLevel level) {
   return "INFO";
 }
 
-std::string ConfigError::ToString() const {
-  std::string out;
-  if (!file.empty()) out += file + ":";
-  if (line > 0) out += std::to_string(line) + ":";
-  if (!out.empty()) out += " ";
-  if (!key.empty()) out += key + ": ";
-  return out + message;
-}
-
 std::variant<ServiceConfig, ConfigError> LoadConfigText(const std::string& text,
                                                         const std::string& file_name,
                                                         const ServiceConfig& base) {
+  auto document = yaml::ParseDocument(text, file_name);
+  if (auto* e = std::get_if<SourceError>(&document)) return std::move(*e);
+  const YAML::Node& root = std::get<YAML::Node>(document);
   ServiceConfig config = base;
   try {
-    ReadConfig(YAML::Load(text), config);
-  } catch (const Problem& p) {
-    return ConfigError{file_name, p.line, p.key, p.message};
-  } catch (const YAML::Exception& e) {
+    ReadConfig(Field{root, yaml::Where{file_name, "", yaml::LineOf(root, 1)}}, config);
+  } catch (const SourceError& e) {
+    return e;
+  } catch (const YAML::Exception& e) {  // yaml-cpp's own checks, should one still throw
     return ConfigError{file_name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", e.msg};
   }
   return config;
@@ -215,11 +180,9 @@ std::variant<ServiceConfig, ConfigError> LoadConfigText(const std::string& text,
 
 std::variant<ServiceConfig, ConfigError> LoadConfigFile(const std::string& path,
                                                         const ServiceConfig& base) {
-  std::ifstream in(path);
-  if (!in) return ConfigError{path, 0, "", "cannot open the config file"};
-  std::stringstream text;
-  text << in.rdbuf();
-  return LoadConfigText(text.str(), path, base);
+  auto text = yaml::ReadWholeFile(path);
+  if (auto* e = std::get_if<SourceError>(&text)) return std::move(*e);
+  return LoadConfigText(std::get<std::string>(text), path, base);
 }
 
 CommandLine ParseCommandLine(int argc, const char* const* argv, const char* log_level_env) {

@@ -76,12 +76,13 @@ TEST(ConfigTest, ReadsEverySection) {
 
 TEST(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   EXPECT_EQ(ErrorOf("token:\n  ttl: 60s\n  tll: 5s\n"),
-            "operator.yml:3: token.tll: unknown key (known: max_active, single_use, ttl)");
+            "operator.yml:3: token.tll: unknown key \"tll\" (did you mean ttl?) (expected one of: "
+            "ttl, single_use, max_active)");
 }
 
 TEST(ConfigTest, BadDurationNamesTheProblem) {
   EXPECT_EQ(ErrorOf("token:\n  ttl: 60 seconds\n"),
-            "operator.yml:2: token.ttl: unknown unit \" seconds\" in \"60 seconds\" "
+            "operator.yml:2: token.ttl: invalid duration: unknown unit \" seconds\" in \"60 seconds\" "
             "(one of y, w, d, h, m, s, ms)");
 }
 
@@ -103,9 +104,43 @@ TEST(ConfigTest, RejectsDuplicatePrincipal) {
 
 TEST(ConfigTest, RejectsBadCountAndBool) {
   EXPECT_EQ(ErrorOf("token:\n  max_active: lots\n"),
-            "operator.yml:2: token.max_active: expected a whole number, got \"lots\"");
+            "operator.yml:2: token.max_active: expected a non-negative integer, got \"lots\"");
   EXPECT_EQ(ErrorOf("token:\n  single_use: yes please\n"),
             "operator.yml:2: token.single_use: expected true or false, got \"yes please\"");
+}
+
+// The service's config is read by the scenarios' strict reader: what yaml-cpp alone would
+// accept silently (a duplicated key keeps its first value, a second document is dropped) is an
+// error naming where.
+TEST(ConfigTest, DuplicateKeyIsAnErrorNotTheFirstValue) {
+  EXPECT_EQ(ErrorOf("token:\n  ttl: 30s\n  ttl: 90s\n"),
+            "operator.yml:3: token.ttl: duplicate key \"ttl\" (first at line 2)");
+  EXPECT_EQ(ErrorOf("token:\n  ttl: 30s\ntoken:\n  ttl: 90s\n"),
+            "operator.yml:3: token: duplicate key \"token\" (first at line 1)");
+}
+
+TEST(ConfigTest, ASecondDocumentIsAnError) {
+  EXPECT_EQ(ErrorOf("token:\n  ttl: 30s\n---\nweb: {}\n"),
+            "operator.yml:3: more than one YAML document (\"---\"); put one per file");
+}
+
+TEST(ConfigTest, AQuotedNumberOrBoolIsAnError) {
+  EXPECT_NE(ErrorOf("token:\n  single_use: \"true\"\n").find("operator.yml:2: token.single_use: "),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sse:\n  max_streams: \"10\"\n").find("operator.yml:2: sse.max_streams: "),
+            std::string::npos);
+}
+
+TEST(ConfigTest, ASectionThatIsNotAMapNamesIt) {
+  EXPECT_NE(ErrorOf("token: 60s\n").find("operator.yml:1: token: expected a map"), std::string::npos)
+      << ErrorOf("token: 60s\n");
+}
+
+TEST(ConfigTest, ThreadsAreBounded) {
+  EXPECT_EQ(ErrorOf("web:\n  threads: 65\n"), "operator.yml:2: web.threads: at most 64");
+  EXPECT_EQ(ErrorOf("web:\n  threads: 99999999999999999999\n"),
+            "operator.yml:2: web.threads: expected a non-negative integer, got "
+            "\"99999999999999999999\"");
 }
 
 TEST(ConfigTest, YamlSyntaxErrorHasLine) {
@@ -116,7 +151,7 @@ TEST(ConfigTest, MissingFileIsNamed) {
   auto result = LoadConfigFile("/nonexistent/operator.yml");
   ASSERT_TRUE(std::holds_alternative<ConfigError>(result));
   EXPECT_EQ(std::get<ConfigError>(result).ToString(),
-            "/nonexistent/operator.yml: cannot open the config file");
+            "/nonexistent/operator.yml: cannot open: No such file or directory");
 }
 
 CommandLine Parse(std::vector<const char*> args, const char* env = nullptr) {

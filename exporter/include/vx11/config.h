@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "vx11/source_error.h"
 #include "vx11/token.h"
 
 namespace vx11 {
@@ -59,14 +60,9 @@ struct ServiceConfig {
   std::string version = "7.0";
 };
 
-// A config problem, naming where it is: "operator.yml:12: token.ttl: unknown unit ...".
-struct ConfigError {
-  std::string file;  // empty for command-line problems
-  int line = 0;      // 1-based; 0 when unknown
-  std::string key;
-  std::string message;
-  std::string ToString() const;
-};
+// A config problem, naming where it is: "operator.yml:12: token.ttl: invalid duration ...";
+// the file is empty for command-line problems.
+using ConfigError = SourceError;
 
 // Reads a YAML config file over `base` (fields the file leaves out keep their value in base).
 // Unknown keys are errors, so typos don't silently fall back to defaults.

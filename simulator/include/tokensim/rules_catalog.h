@@ -13,21 +13,13 @@
 #include <vector>
 
 #include "tokensim/scenario.h"
+#include "vx11/source_error.h"
 
 namespace tokensim {
 
-// Why a rule file or a scenario file cannot be used, precise enough to fix it without reading
-// the loader: which file, which line, which key.
-struct LoadError {
-  std::string file;
-  int line = 0;     // 1-based; 0 when no line applies (e.g. the file cannot be opened)
-  std::string key;  // path of the offending key, e.g. "traffic[1].rate"; may be empty
-  std::string message;
-
-  // "scenarios/attack.yaml:12: traffic[1].rate: expected N/s or N/m, got \"fast\"", leaving
-  // out the line and the key when they are unknown.
-  std::string ToString() const;
-};
+// Why a rule file or a scenario file cannot be used (the service's config reports its problems
+// the same way).
+using LoadError = vx11::SourceError;
 
 // One alerting rule as written in a rule file.
 struct AlertRule {

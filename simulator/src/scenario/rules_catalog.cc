@@ -3,16 +3,16 @@
 #include <algorithm>
 #include <set>
 
-#include "strict_yaml.h"
+#include "vx11/strict_yaml.h"
 
 namespace tokensim {
 namespace {
 
-using internal::Field;
-using internal::LineOf;
-using internal::MaybeError;
-using internal::StrictMap;
-using internal::Where;
+using vx11::yaml::Field;
+using vx11::yaml::LineOf;
+using vx11::yaml::MaybeError;
+using vx11::yaml::StrictMap;
+using vx11::yaml::Where;
 
 // Prometheus' label-name syntax, which it also requires of annotation names.
 bool IsLabelName(std::string_view name) {
@@ -32,7 +32,7 @@ bool IsBlank(std::string_view text) {
 
 // labels: and annotations: are maps from label names to strings.
 MaybeError CheckNameToStringMap(const Field& f) {
-  if (!f.node.IsMap()) return f.where.Error("expected a map, got " + internal::Describe(f.node));
+  if (!f.node.IsMap()) return f.where.Error("expected a map, got " + vx11::yaml::Describe(f.node));
   std::set<std::string> seen;
   for (const auto& pair : f.node) {
     const YAML::Node key = pair.first;
@@ -41,12 +41,12 @@ MaybeError CheckNameToStringMap(const Field& f) {
     const std::string name = key.IsScalar() ? key.Scalar() : "";
     const Where where = f.where.Child(name, line);
     if (!IsLabelName(name)) {
-      return where.Error("invalid name " + internal::Describe(key) +
+      return where.Error("invalid name " + vx11::yaml::Describe(key) +
                          " (letters, digits and _, not starting with a digit)");
     }
     if (!seen.insert(name).second) return where.Error("duplicate key \"" + name + "\"");
     if (!value.IsScalar()) {
-      return where.Error("expected a string, got " + internal::Describe(value));
+      return where.Error("expected a string, got " + vx11::yaml::Describe(value));
     }
   }
   return std::nullopt;
@@ -56,7 +56,7 @@ MaybeError CheckNameToStringMap(const Field& f) {
 std::variant<std::vector<Field>, LoadError> ReadOptionalList(const StrictMap& map,
                                                              std::string_view key) {
   if (!map.Has(key) || map.Get(key).node.IsNull()) return std::vector<Field>{};
-  return internal::ReadList(map.Get(key));
+  return vx11::yaml::ReadList(map.Get(key));
 }
 
 struct GroupContext {
@@ -79,11 +79,11 @@ MaybeError ReadRule(const Field& f, const GroupContext& group, std::vector<Alert
   }
   AlertRule alert;
   const Field& name_field = rule.Get(is_alert ? "alert" : "record");
-  if (auto error = internal::ReadString(name_field, &alert.name)) return error;
+  if (auto error = vx11::yaml::ReadString(name_field, &alert.name)) return error;
   if (IsBlank(alert.name)) return name_field.where.Error("must not be empty");
 
   if (!rule.Has("expr")) return rule.Missing("expr");
-  if (auto error = internal::ReadString(rule.Get("expr"), &alert.expr)) return error;
+  if (auto error = vx11::yaml::ReadString(rule.Get("expr"), &alert.expr)) return error;
   if (IsBlank(alert.expr)) return rule.Get("expr").where.Error("must not be empty");
 
   for (std::string_view key : {"for", "keep_firing_for", "annotations"}) {
@@ -92,10 +92,10 @@ MaybeError ReadRule(const Field& f, const GroupContext& group, std::vector<Alert
     }
   }
   if (rule.Has("for")) {
-    if (auto error = internal::ReadDuration(rule.Get("for"), &alert.for_duration)) return error;
+    if (auto error = vx11::yaml::ReadDuration(rule.Get("for"), &alert.for_duration)) return error;
   }
   if (rule.Has("keep_firing_for")) {
-    if (auto error = internal::ReadDuration(rule.Get("keep_firing_for"), &alert.keep_firing_for)) {
+    if (auto error = vx11::yaml::ReadDuration(rule.Get("keep_firing_for"), &alert.keep_firing_for)) {
       return error;
     }
   }
@@ -121,7 +121,7 @@ MaybeError ReadGroup(const Field& f, std::set<std::string>* group_names,
 
   GroupContext context;
   if (!group.Has("name")) return group.Missing("name");
-  if (auto error = internal::ReadString(group.Get("name"), &context.name)) return error;
+  if (auto error = vx11::yaml::ReadString(group.Get("name"), &context.name)) return error;
   if (IsBlank(context.name)) return group.Get("name").where.Error("must not be empty");
   // Prometheus refuses a file that repeats a group name.
   if (!group_names->insert(context.name).second) {
@@ -130,12 +130,12 @@ MaybeError ReadGroup(const Field& f, std::set<std::string>* group_names,
   }
   if (group.Has("interval")) {
     Millis interval{0};
-    if (auto error = internal::ReadDuration(group.Get("interval"), &interval)) return error;
+    if (auto error = vx11::yaml::ReadDuration(group.Get("interval"), &interval)) return error;
     if (interval > Millis(0)) context.interval = interval;  // 0 means the global default
   }
   if (group.Has("limit")) {
     uint64_t limit = 0;
-    if (auto error = internal::ReadUint64(group.Get("limit"), &limit)) return error;
+    if (auto error = vx11::yaml::ReadUint64(group.Get("limit"), &limit)) return error;
   }
   auto rules = ReadOptionalList(group, "rules");
   if (auto* error = std::get_if<LoadError>(&rules)) return *error;
@@ -147,7 +147,7 @@ MaybeError ReadGroup(const Field& f, std::set<std::string>* group_names,
 
 MaybeError ReadRulesText(std::string_view text, const std::string& file,
                          std::vector<AlertRule>* alerts) {
-  auto parsed = internal::ParseDocument(text, file);
+  auto parsed = vx11::yaml::ParseDocument(text, file);
   if (auto* error = std::get_if<LoadError>(&parsed)) return *error;
   const YAML::Node& root = std::get<YAML::Node>(parsed);
   // An empty rule file is valid to Prometheus: it defines nothing.
@@ -175,14 +175,6 @@ MaybeError ReadRulesTextGuarded(std::string_view text, const std::string& file,
 }
 
 }  // namespace
-
-std::string LoadError::ToString() const {
-  std::string out = file;
-  if (line > 0) out += ":" + std::to_string(line);
-  out += ": ";
-  if (!key.empty()) out += key + ": ";
-  return out + message;
-}
 
 RulesCatalog::RulesCatalog(std::vector<std::string> files, std::vector<AlertRule> alerts)
     : files_(std::move(files)), alerts_(std::move(alerts)) {}
@@ -222,7 +214,7 @@ std::variant<RulesCatalog, LoadError> LoadRulesText(std::string_view text,
 std::variant<RulesCatalog, LoadError> LoadRulesFiles(const std::vector<std::string>& paths) {
   std::vector<AlertRule> alerts;
   for (const std::string& path : paths) {
-    auto text = internal::ReadWholeFile(path);
+    auto text = vx11::yaml::ReadWholeFile(path);
     if (auto* error = std::get_if<LoadError>(&text)) return *error;
     if (auto error = ReadRulesTextGuarded(std::get<std::string>(text), path, &alerts)) {
       return *error;

@@ -6,18 +6,18 @@
 #include <system_error>
 
 #include "scenario_sections.h"
-#include "strict_yaml.h"
+#include "vx11/strict_yaml.h"
 #include "tokensim/traffic.h"
 #include "vx11/duration.h"
 
 namespace tokensim {
 namespace {
 
-using internal::Field;
-using internal::LineOf;
-using internal::MaybeError;
-using internal::StrictMap;
-using internal::Where;
+using vx11::yaml::Field;
+using vx11::yaml::LineOf;
+using vx11::yaml::MaybeError;
+using vx11::yaml::StrictMap;
+using vx11::yaml::Where;
 
 std::string Format(Millis d) { return vx11::FormatDuration(d); }
 
@@ -31,7 +31,7 @@ bool IsScenarioName(std::string_view name) {
 MaybeError ReadName(const StrictMap& root, Scenario* scenario) {
   if (!root.Has("name")) return root.Missing("name");
   const Field& field = root.Get("name");
-  if (auto error = internal::ReadString(field, &scenario->name)) return error;
+  if (auto error = vx11::yaml::ReadString(field, &scenario->name)) return error;
   if (!IsScenarioName(scenario->name)) {
     // The name becomes file names and JUnit test names; keep it portable.
     return field.where.Error("invalid scenario name \"" + scenario->name +
@@ -42,14 +42,14 @@ MaybeError ReadName(const StrictMap& root, Scenario* scenario) {
 
 MaybeError ReadOptionalDuration(const StrictMap& root, std::string_view key, Millis* out) {
   if (!root.Has(key)) return std::nullopt;
-  return internal::ReadDuration(root.Get(key), out);
+  return vx11::yaml::ReadDuration(root.Get(key), out);
 }
 
 // The run is sampled at k * scrape_interval and rules run at k * evaluation_interval. Both
 // grids must line up with each other and with the end of the run.
 MaybeError ReadTiming(const StrictMap& root, Scenario* scenario) {
   if (!root.Has("duration")) return root.Missing("duration");
-  if (auto error = internal::ReadDuration(root.Get("duration"), &scenario->duration)) {
+  if (auto error = vx11::yaml::ReadDuration(root.Get("duration"), &scenario->duration)) {
     return error;
   }
   if (auto error = ReadOptionalDuration(root, "scrape_interval", &scenario->scrape_interval)) {
@@ -146,14 +146,14 @@ MaybeError CheckInFlightLimit(const std::vector<Field>& fields, const Scenario& 
 
 MaybeError ReadSeed(const StrictMap& root, Scenario* scenario) {
   if (!root.Has("seed")) return std::nullopt;
-  return internal::ReadUint64(root.Get("seed"), &scenario->seed);
+  return vx11::yaml::ReadUint64(root.Get("seed"), &scenario->seed);
 }
 
 // Reads a list-valued key that may be absent; present, it must be a list.
 std::variant<std::vector<Field>, LoadError> ReadOptionalList(const StrictMap& root,
                                                              std::string_view key) {
   if (!root.Has(key)) return std::vector<Field>{};
-  return internal::ReadList(root.Get(key));
+  return vx11::yaml::ReadList(root.Get(key));
 }
 
 MaybeError ReadScenarioRoot(const YAML::Node& document, const std::string& file,
@@ -172,7 +172,7 @@ MaybeError ReadScenarioRoot(const YAML::Node& document, const std::string& file,
   if (auto error = ReadName(root, scenario)) return error;
   *name_line = root.Get("name").where.line;
   if (root.Has("description")) {
-    if (auto error = internal::ReadString(root.Get("description"), &scenario->description)) {
+    if (auto error = vx11::yaml::ReadString(root.Get("description"), &scenario->description)) {
       return error;
     }
   }
@@ -220,7 +220,7 @@ std::variant<Scenario, LoadError> LoadScenario(std::string_view text, const std:
     return LoadError{file, 0, "", std::to_string(text.size()) + " bytes are above the limit of " +
                                       std::to_string(Limits::kMaxFileBytes) + " for a scenario file"};
   }
-  auto document = internal::ParseDocument(text, file);
+  auto document = vx11::yaml::ParseDocument(text, file);
   if (auto* error = std::get_if<LoadError>(&document)) return *error;
   Scenario scenario;
   try {
@@ -244,7 +244,7 @@ std::variant<Scenario, LoadError> LoadScenarioPath(const std::string& path,
     return LoadError{path, 0, "", std::to_string(size) + " bytes are above the limit of " +
                                       std::to_string(Limits::kMaxFileBytes) + " for a scenario file"};
   }
-  auto text = internal::ReadWholeFile(path);
+  auto text = vx11::yaml::ReadWholeFile(path);
   if (auto* error = std::get_if<LoadError>(&text)) return *error;
   return LoadScenario(std::get<std::string>(text), path, catalog, name_line);
 }

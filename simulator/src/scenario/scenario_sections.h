@@ -4,11 +4,25 @@
 // the top-level reader in scenario_loader.cc calls them once name, timing and service are
 // known, since traffic and expectations are checked against those. Stateless.
 
-#include "strict_yaml.h"
 #include "tokensim/rules_catalog.h"
 #include "tokensim/scenario.h"
+#include "vx11/strict_yaml.h"
 
 namespace tokensim::internal {
+
+// The section readers are written in the strict reader's terms.
+using vx11::yaml::Describe;
+using vx11::yaml::Field;
+using vx11::yaml::LineOf;
+using vx11::yaml::MaybeError;
+using vx11::yaml::ReadBool;
+using vx11::yaml::ReadDuration;
+using vx11::yaml::ReadList;
+using vx11::yaml::ReadNumber;
+using vx11::yaml::ReadString;
+using vx11::yaml::ReadUint64;
+using vx11::yaml::StrictMap;
+using vx11::yaml::Where;
 
 MaybeError ReadService(const Field& f, ServiceOverrides* out);
 

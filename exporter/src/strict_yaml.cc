@@ -1,4 +1,4 @@
-#include "strict_yaml.h"
+#include "vx11/strict_yaml.h"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/parser.h>
@@ -15,7 +15,20 @@
 
 #include "vx11/duration.h"
 
-namespace tokensim::internal {
+namespace vx11 {
+
+std::string SourceError::ToString() const {
+  std::string out;
+  if (!file.empty()) out += file + ":";
+  if (line > 0) out += std::to_string(line) + ":";
+  if (!out.empty()) out += " ";
+  if (!key.empty()) out += key + ": ";
+  return out + message;
+}
+
+}  // namespace vx11
+
+namespace vx11::yaml {
 namespace {
 
 std::string JoinKeys(std::initializer_list<std::string_view> keys) {
@@ -129,8 +142,8 @@ Where Where::Element(size_t index, int element_line) const {
   return Where{file, path + "[" + std::to_string(index) + "]", element_line};
 }
 
-LoadError Where::Error(std::string message) const {
-  return LoadError{file, line, path, std::move(message)};
+SourceError Where::Error(std::string message) const {
+  return SourceError{file, line, path, std::move(message)};
 }
 
 int LineOf(const YAML::Node& node, int fallback) {
@@ -154,16 +167,16 @@ std::string Describe(const YAML::Node& node) {
   return Quote(node.Scalar());
 }
 
-std::variant<std::string, LoadError> ReadWholeFile(const std::string& path) {
+std::variant<std::string, SourceError> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return LoadError{path, 0, "", std::string("cannot open: ") + std::strerror(errno)};
+  if (!in) return SourceError{path, 0, "", std::string("cannot open: ") + std::strerror(errno)};
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) return LoadError{path, 0, "", std::string("cannot read: ") + std::strerror(errno)};
+  if (in.bad()) return SourceError{path, 0, "", std::string("cannot read: ") + std::strerror(errno)};
   return text.str();
 }
 
-std::variant<YAML::Node, LoadError> ParseDocument(std::string_view text, const std::string& file) {
+std::variant<YAML::Node, SourceError> ParseDocument(std::string_view text, const std::string& file) {
   std::vector<YAML::Mark> starts;
   YAML::Node document;
   try {
@@ -179,23 +192,23 @@ std::variant<YAML::Node, LoadError> ParseDocument(std::string_view text, const s
       line = last_line;
       message += " (at the end of the file)";
     }
-    return LoadError{file, line, "", std::move(message)};
+    return SourceError{file, line, "", std::move(message)};
   }
   for (size_t i = 1; i < starts.size(); ++i) {
     if (starts[i].pos != starts[i - 1].pos) continue;
     const auto pos = static_cast<size_t>(starts[i].pos);
     const std::string found = pos < text.size() ? Quote(text.substr(pos, 1)) : "the end";
-    return LoadError{file, starts[i].line + 1, "", "YAML syntax error: unexpected " + found};
+    return SourceError{file, starts[i].line + 1, "", "YAML syntax error: unexpected " + found};
   }
   if (starts.empty()) return YAML::Node();
   if (starts.size() > 1) {
-    return LoadError{file, starts[1].line + 1, "",
+    return SourceError{file, starts[1].line + 1, "",
                      "more than one YAML document (\"---\"); put one per file"};
   }
   return document;
 }
 
-std::variant<StrictMap, LoadError> StrictMap::Open(
+std::variant<StrictMap, SourceError> StrictMap::Open(
     const Field& field, std::initializer_list<std::string_view> allowed) {
   if (!field.node.IsMap()) {
     return field.where.Error("expected a map with keys " + JoinKeys(allowed) + ", got " +
@@ -222,13 +235,18 @@ std::variant<StrictMap, LoadError> StrictMap::Open(
     }
     const Where key_where = field.where.Child(name, key_line);
     if (map.Has(name)) {
+      const size_t first = static_cast<size_t>(
+          std::find_if(map.entries_.begin(), map.entries_.end(),
+                       [&](const auto& e) { return e.first == name; }) -
+          map.entries_.begin());
       return key_where.Error("duplicate key " + Quote(name) + " (first at line " +
-                             std::to_string(map.Get(name).where.line) + ")");
+                             std::to_string(map.key_lines_[first]) + ")");
     }
     // A value's own mark is the better line for blocks, the key's for null values.
     Where value_where = key_where;
     if (value.IsSequence() || value.IsMap()) value_where.line = LineOf(value, key_line);
     map.entries_.emplace_back(name, Field{value, value_where});
+    map.key_lines_.push_back(key_line);
   }
   return map;
 }
@@ -248,7 +266,7 @@ const Field& StrictMap::Get(std::string_view key) const {
   throw std::logic_error("StrictMap::Get: no key " + std::string(key));
 }
 
-LoadError StrictMap::Missing(std::string_view key, std::string_view why) const {
+SourceError StrictMap::Missing(std::string_view key, std::string_view why) const {
   std::string message = "required key is missing";
   if (!why.empty()) message += " (" + std::string(why) + ")";
   return where_.Child(key, where_.line).Error(std::move(message));
@@ -266,10 +284,10 @@ MaybeError ReadString(const Field& f, std::string* out) {
   return std::nullopt;
 }
 
-MaybeError ReadDuration(const Field& f, Millis* out) {
+MaybeError ReadDuration(const Field& f, std::chrono::milliseconds* out) {
   if (auto error = ExpectScalar(f, "a duration like 1h30m, 15s or 500ms")) return error;
   std::string why;
-  const std::optional<Millis> parsed = vx11::ParseDuration(f.node.Scalar(), &why);
+  const std::optional<std::chrono::milliseconds> parsed = ParseDuration(f.node.Scalar(), &why);
   if (!parsed) return f.where.Error("invalid duration: " + why);
   *out = *parsed;
   return std::nullopt;
@@ -325,7 +343,7 @@ MaybeError ReadNumber(const Field& f, double* out, std::string* text) {
   return std::nullopt;
 }
 
-std::variant<std::vector<Field>, LoadError> ReadList(const Field& f) {
+std::variant<std::vector<Field>, SourceError> ReadList(const Field& f) {
   if (!f.node.IsSequence()) return f.where.Error("expected a list, got " + Describe(f.node));
   std::vector<Field> elements;
   size_t index = 0;
@@ -337,4 +355,4 @@ std::variant<std::vector<Field>, LoadError> ReadList(const Field& f) {
   return elements;
 }
 
-}  // namespace tokensim::internal
+}  // namespace vx11::yaml
