@@ -284,6 +284,13 @@ TEST(HttpLoadTest, FetchReturnsTheAnswerWithoutGivingUp) {
   EXPECT_EQ(load.in_flight(), 0);
 }
 
+TEST(HttpLoadTest, QueryEscapeKeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(HttpLoad::QueryEscape("Az09-._~"), "Az09-._~");
+  EXPECT_EQ(HttpLoad::QueryEscape("a b&c=d/+%"), "a%20b%26c%3Dd%2F%2B%25");
+  EXPECT_EQ(HttpLoad::QueryEscape(std::string("\n\0\xff", 3)), "%0A%00%FF");
+  EXPECT_EQ(HttpLoad::QueryEscape(""), "");
+}
+
 TEST(KeepAliveClientTest, BadUrlsAreRejectedWithTheUrl) {
   for (const char* url : {"https://127.0.0.1:1", "127.0.0.1:80", "http://", "http://host:port",
                           "http://[::1"}) {

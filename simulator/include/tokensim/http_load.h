@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -58,6 +59,10 @@ class HttpLoad {
                       StreamOpened opened);
   // Hangs up an open stream (the server notices at its next write). Unknown ids are ignored.
   void CloseStream(uint64_t stream);
+
+  // `value` percent-encoded for a query string (libcurl's escaping: all but RFC 3986's
+  // unreserved characters), e.g. a principal token that may hold any byte.
+  static std::string QueryEscape(std::string_view value);
 
   // Moves transfers along for at most `timeout_ms` and runs the callbacks of those that
   // finished. Returns early when something happened.

@@ -62,6 +62,13 @@ struct ServiceOverrides {
   Millis inject_issue{0};
   Millis inject_lookup{0};
   Millis inject_establish{0};
+
+  // Whether the scenario changes anything of the service's defaults.
+  bool Any() const {
+    return token_ttl || single_use || max_active_tokens || max_streams || heartbeat_interval ||
+           inject_issue.count() != 0 || inject_lookup.count() != 0 ||
+           inject_establish.count() != 0;
+  }
 };
 
 // One entry of `faults:`: what goes wrong around the service, in virtual time. A fault at t

@@ -2,24 +2,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include <atomic>
-#include <cctype>
 #include <deque>
-#include <memory>
 #include <queue>
 #include <random>
 #include <thread>
 
 #include "in_process.h"
+#include "scrape_record.h"
 #include "tokensim/exposition.h"
 #include "tokensim/http_load.h"
 #include "tokensim/scenario_loader.h"
 #include "tokensim/traffic.h"
 #include "vx11/clock.h"
 #include "vx11/duration.h"
-#include "vx11/logging.h"
 #include "vx11/metric_names.h"
-#include "vx11/operator_service.h"
 #include "vx11/server.h"
 #include "vx11/simulation.h"
 #include "vx11/token.h"
@@ -29,34 +25,9 @@ namespace {
 
 using vx11::MonoTime;
 
-const Labels kServiceLabel = {{"service", "operator-backend"}};
-
 // Wall time after which a run that makes no progress is reported as stuck, with what it
 // waits for, rather than left to hang.
 constexpr std::chrono::seconds kStuckAfter{30};
-
-// Percent-encodes everything but RFC 3986's unreserved characters: a --target's principal
-// token may hold any character.
-std::string QueryEscape(const std::string& value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-bool HasOverrides(const ServiceOverrides& o) {
-  return o.token_ttl || o.single_use || o.max_active_tokens || o.max_streams ||
-         o.heartbeat_interval || o.inject_issue.count() || o.inject_lookup.count() ||
-         o.inject_establish.count();
-}
 
 // One scenario run. Everything happens on the calling thread; the in-process service's event
 // loops only ever meet the engine through HTTP, the clock and vx11::Simulation.
@@ -328,7 +299,7 @@ class Engine {
         if (src.via == PrincipalVia::kHeader) {
           OpenStream(src, "stream", "", principal_, src.hold, nullptr);
         } else {
-          OpenStream(src, "stream", "?token=" + QueryEscape(principal_), "", src.hold, nullptr);
+          OpenStream(src, "stream", "?token=" + HttpLoad::QueryEscape(principal_), "", src.hold, nullptr);
         }
         break;
       case Behaviour::kIssueOnly:
@@ -431,28 +402,10 @@ class Engine {
                      });
   }
 
-  bool ScrapeFails(Millis t) const {
-    return std::any_of(sc_.faults.begin(), sc_.faults.end(), [t](const Fault& f) {
-      return f.kind == FaultKind::kScrapeFailure && f.at <= t && t < f.end;
-    });
-  }
-
-  // The `up` series Prometheus writes for the target at every scrape: 1 when it succeeded.
-  void RecordUp(Millis t, bool up, std::vector<Sample> samples) {
-    Recording& rec = result_.recording;
-    if (std::none_of(rec.families.begin(), rec.families.end(),
-                     [](const MetricFamilyInfo& f) { return f.name == "up"; })) {
-      rec.families.push_back(MetricFamilyInfo{
-          "up", MetricType::kGauge, "1 if the target was scraped successfully, 0 if not."});
-    }
-    samples.push_back(Sample{"up", {}, up ? "1" : "0", up ? 1.0 : 0.0, std::nullopt});
-    rec.scrapes.push_back(ScrapeRecord{t, std::move(samples), up});
-  }
-
   void Scrape(Millis t) {
-    if (ScrapeFails(t)) {
+    if (ScrapeFails(sc_, t)) {
       // Nothing reaches the service: to Prometheus its series stop (stale) and up is 0.
-      RecordUp(t, false, {});
+      RecordFailedScrape(t, &result_.recording);
       return;
     }
     ++result_.requests;
@@ -464,31 +417,9 @@ class Engine {
       error_ = "scrape at " + vx11::FormatDuration(t) + " failed: " + outcome.Problem();
       return;
     }
-    ParseResult parsed = ParseExposition(outcome.body);
-    if (auto* e = std::get_if<ParseError>(&parsed)) {
-      error_ = "scrape at " + vx11::FormatDuration(t) + " is not valid exposition text: " + e->ToString();
-      return;
+    if (auto bad = RecordScrape(t, outcome.body, &result_.recording, &result_.violations)) {
+      error_ = "scrape at " + vx11::FormatDuration(t) + " is not valid exposition text: " + *bad;
     }
-    Exposition& exp = std::get<Exposition>(parsed);
-    const auto issued = FindValue(exp.samples, vx11::metric::kTokensIssued, kServiceLabel);
-    const auto expired = FindValue(exp.samples, vx11::metric::kTokensExpired, kServiceLabel);
-    const auto active = FindValue(exp.samples, vx11::metric::kTokensActive, kServiceLabel);
-    if (!issued || !expired || !active) {
-      result_.violations.push_back("scrape at " + vx11::FormatDuration(t) +
-                                   ": a token lifecycle metric is missing");
-    } else if (*issued != *expired + *active) {
-      result_.violations.push_back(
-          "scrape at " + vx11::FormatDuration(t) + ": issued_total (" + std::to_string(*issued) +
-          ") != expired_total (" + std::to_string(*expired) + ") + active (" +
-          std::to_string(*active) + ")");
-    }
-    Recording& rec = result_.recording;
-    for (const MetricFamilyInfo& f : exp.families) {
-      const bool known = std::any_of(rec.families.begin(), rec.families.end(),
-                                     [&](const MetricFamilyInfo& g) { return g.name == f.name; });
-      if (!known) rec.families.push_back(f);
-    }
-    RecordUp(t, true, std::move(exp.samples));
   }
 
   const Scenario& sc_;
@@ -535,7 +466,7 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
       return ScenarioRunError{"--target needs a principal token the target accepts "
                       "(--principal-token or VX11_OPERATOR_PRINCIPAL_TOKEN)"};
     }
-    if (HasOverrides(scenario.service)) {
+    if (scenario.service.Any()) {
       return ScenarioRunError{"scenario " + scenario.name +
                       " sets service: overrides, which cannot be applied to a running --target"};
     }

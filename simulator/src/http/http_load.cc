@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string_view>
 
@@ -200,6 +201,15 @@ void HttpLoad::Request(const std::string& method, const std::string& path,
   } else {
     queued_.push_back(t);
   }
+}
+
+std::string HttpLoad::QueryEscape(std::string_view value) {
+  // libcurl ignores the handle since 7.82 (Debian 12 has 7.88).
+  char* escaped = curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size()));
+  if (escaped == nullptr) throw std::bad_alloc();
+  std::string out(escaped);
+  curl_free(escaped);
+  return out;
 }
 
 HttpOutcome HttpLoad::Fetch(const std::string& path, bool now,
