@@ -27,15 +27,15 @@ void Check(yaml::MaybeError error) {
   if (error) throw std::move(*error);
 }
 
-StrictMap Open(const Field& field, std::initializer_list<std::string_view> keys) {
-  auto map = StrictMap::Open(field, keys);
-  if (auto* e = std::get_if<SourceError>(&map)) throw std::move(*e);
-  return std::get<StrictMap>(std::move(map));
+// The value of a strict reader's result, or its error thrown.
+template <typename T>
+T Take(std::variant<T, SourceError> result) {
+  if (auto* e = std::get_if<SourceError>(&result)) throw std::move(*e);
+  return std::get<T>(std::move(result));
 }
 
-// The field of an optional key; null when the key is absent.
-const Field* Find(const StrictMap& map, std::string_view key) {
-  return map.Has(key) ? &map.Get(key) : nullptr;
+StrictMap Open(const Field& field, std::initializer_list<std::string_view> keys) {
+  return Take(StrictMap::Open(field, keys));
 }
 
 std::string String(const Field& f) {
@@ -74,48 +74,47 @@ void ReadConfig(const Field& root, ServiceConfig& c) {
   if (root.node.IsNull()) return;  // an empty file changes nothing
   const StrictMap top =
       Open(root, {"web", "token", "sse", "log", "principals", "fault_injection"});
-  if (const Field* f = Find(top, "web")) {
+  if (const Field* f = top.Find("web")) {
     const StrictMap web = Open(*f, {"listen_address", "telemetry_path", "max_body_bytes",
                                     "idle_timeout", "request_timeout", "threads"});
-    if (const Field* v = Find(web, "listen_address")) c.listen_address = String(*v);
-    if (const Field* v = Find(web, "telemetry_path")) {
+    if (const Field* v = web.Find("listen_address")) c.listen_address = String(*v);
+    if (const Field* v = web.Find("telemetry_path")) {
       c.telemetry_path = String(*v);
       if (c.telemetry_path.empty() || c.telemetry_path[0] != '/') {
         throw v->where.Error("must start with /");
       }
     }
-    if (const Field* v = Find(web, "max_body_bytes")) c.max_body_bytes = Count(*v, 1);
-    if (const Field* v = Find(web, "idle_timeout")) c.idle_timeout = PositiveDuration(*v);
-    if (const Field* v = Find(web, "request_timeout")) c.request_timeout = PositiveDuration(*v);
-    if (const Field* v = Find(web, "threads")) c.io_threads = static_cast<int>(Count(*v, 0, 64));
+    if (const Field* v = web.Find("max_body_bytes")) c.max_body_bytes = Count(*v, 1);
+    if (const Field* v = web.Find("idle_timeout")) c.idle_timeout = PositiveDuration(*v);
+    if (const Field* v = web.Find("request_timeout")) c.request_timeout = PositiveDuration(*v);
+    if (const Field* v = web.Find("threads")) c.io_threads = static_cast<int>(Count(*v, 0, 64));
   }
-  if (const Field* f = Find(top, "token")) {
+  if (const Field* f = top.Find("token")) {
     const StrictMap token = Open(*f, {"ttl", "single_use", "max_active"});
-    if (const Field* v = Find(token, "ttl")) c.token_ttl = PositiveDuration(*v);
-    if (const Field* v = Find(token, "single_use")) c.single_use_tokens = Bool(*v);
-    if (const Field* v = Find(token, "max_active")) c.max_active_tokens = Count(*v, 1);
+    if (const Field* v = token.Find("ttl")) c.token_ttl = PositiveDuration(*v);
+    if (const Field* v = token.Find("single_use")) c.single_use_tokens = Bool(*v);
+    if (const Field* v = token.Find("max_active")) c.max_active_tokens = Count(*v, 1);
   }
-  if (const Field* f = Find(top, "sse")) {
+  if (const Field* f = top.Find("sse")) {
     const StrictMap sse = Open(*f, {"heartbeat_interval", "retry", "max_streams", "max_queued_bytes"});
-    if (const Field* v = Find(sse, "heartbeat_interval")) c.heartbeat_interval = PositiveDuration(*v);
-    if (const Field* v = Find(sse, "retry")) c.stream_retry = Duration(*v);
-    if (const Field* v = Find(sse, "max_streams")) c.max_streams = Count(*v, 1);
-    if (const Field* v = Find(sse, "max_queued_bytes")) c.max_queued_bytes = Count(*v, 1024);
+    if (const Field* v = sse.Find("heartbeat_interval")) c.heartbeat_interval = PositiveDuration(*v);
+    if (const Field* v = sse.Find("retry")) c.stream_retry = Duration(*v);
+    if (const Field* v = sse.Find("max_streams")) c.max_streams = Count(*v, 1);
+    if (const Field* v = sse.Find("max_queued_bytes")) c.max_queued_bytes = Count(*v, 1024);
   }
-  if (const Field* f = Find(top, "log")) {
+  if (const Field* f = top.Find("log")) {
     const StrictMap log = Open(*f, {"level"});
-    if (const Field* v = Find(log, "level")) {
+    if (const Field* v = log.Find("level")) {
       auto level = ParseLogLevel(String(*v));
       if (!level) throw v->where.Error("expected DEBUG, INFO, WARNING or ERROR");
       c.log_level = *level;
     }
   }
-  if (const Field* f = Find(top, "principals")) {
-    auto listed = yaml::ReadList(*f);
-    if (auto* e = std::get_if<SourceError>(&listed)) throw std::move(*e);
+  if (const Field* f = top.Find("principals")) {
+    const std::vector<Field> entries = Take(yaml::ReadList(*f));
     c.principals.clear();
     std::set<std::string> names;
-    for (const Field& entry : std::get<std::vector<Field>>(listed)) {
+    for (const Field& entry : entries) {
       const StrictMap p = Open(entry, {"name", "token_sha256"});
       if (!p.Has("name")) throw p.Missing("name");
       if (!p.Has("token_sha256")) throw p.Missing("token_sha256");
@@ -131,11 +130,11 @@ void ReadConfig(const Field& root, ServiceConfig& c) {
       c.principals.push_back({name, *digest});
     }
   }
-  if (const Field* f = Find(top, "fault_injection")) {
+  if (const Field* f = top.Find("fault_injection")) {
     const StrictMap fi = Open(*f, {"issue_latency", "lookup_latency", "establish_latency"});
-    if (const Field* v = Find(fi, "issue_latency")) c.inject_latency.issue = Duration(*v);
-    if (const Field* v = Find(fi, "lookup_latency")) c.inject_latency.lookup = Duration(*v);
-    if (const Field* v = Find(fi, "establish_latency")) c.inject_latency.establish = Duration(*v);
+    if (const Field* v = fi.Find("issue_latency")) c.inject_latency.issue = Duration(*v);
+    if (const Field* v = fi.Find("lookup_latency")) c.inject_latency.lookup = Duration(*v);
+    if (const Field* v = fi.Find("establish_latency")) c.inject_latency.establish = Duration(*v);
   }
 }
 

@@ -251,17 +251,15 @@ std::variant<StrictMap, SourceError> StrictMap::Open(
   return map;
 }
 
-bool StrictMap::Has(std::string_view key) const {
-  for (const auto& [name, field] : entries_) {
-    if (name == key) return true;
+const Field* StrictMap::Find(std::string_view key) const {
+  for (const auto& entry : entries_) {
+    if (entry.first == key) return &entry.second;
   }
-  return false;
+  return nullptr;
 }
 
 const Field& StrictMap::Get(std::string_view key) const {
-  for (const auto& entry : entries_) {
-    if (entry.first == key) return entry.second;
-  }
+  if (const Field* f = Find(key)) return *f;
   // A caller that skipped Has() has a bug; there is no sensible value to hand back.
   throw std::logic_error("StrictMap::Get: no key " + std::string(key));
 }

@@ -60,7 +60,9 @@ class StrictMap {
   static std::variant<StrictMap, SourceError> Open(const Field& field,
                                                  std::initializer_list<std::string_view> allowed);
 
-  bool Has(std::string_view key) const;
+  // The field of `key`, or null when the map has no such key.
+  const Field* Find(std::string_view key) const;
+  bool Has(std::string_view key) const { return Find(key) != nullptr; }
   // REQUIRES: Has(key).
   const Field& Get(std::string_view key) const;
   // The error for a required key that is absent, placed at the map's own line.
