@@ -75,7 +75,7 @@ void ManualClock::AdvanceTo(MonoTime t) { Advance(t - Now()); }
 
 int ManualClock::Sleepers() const { return sleepers_.load(std::memory_order_acquire); }
 
-int ManualClock::Timers() const { return timer_count_.load(std::memory_order_acquire); }
+int ManualClock::Timers() const { return timer_count_.load(std::memory_order_seq_cst); }
 
 MonoTime ManualClock::NextDeadline() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -89,14 +89,14 @@ Clock::TimerId ManualClock::CallAt(MonoTime deadline, std::function<void()> fire
     fire();
     return 0;  // fired already: nothing to cancel
   }
-  timer_count_.fetch_add(1, std::memory_order_release);
+  timer_count_.fetch_add(1, std::memory_order_seq_cst);
   return timers_.Add(deadline, std::move(fire));
 }
 
 void ManualClock::Cancel(TimerId id) {
   // Timers fire with mu_ held: once we hold it, `id` is not firing.
   std::lock_guard<std::mutex> lock(mu_);
-  if (timers_.Remove(id)) timer_count_.fetch_sub(1, std::memory_order_release);
+  if (timers_.Remove(id)) timer_count_.fetch_sub(1, std::memory_order_seq_cst);
 }
 
 }  // namespace vx11

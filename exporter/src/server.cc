@@ -75,9 +75,9 @@ class OperatorServer::Impl {
   int port() const { return port_; }
   OperatorServer::Activity activity() const {
     // Answered first: a request counted as answered has been counted as read before it.
-    const uint64_t ended = streams_ended_.load(std::memory_order_acquire);
-    const uint64_t answered = answered_.load(std::memory_order_acquire);
-    return {read_.load(std::memory_order_acquire), answered, ended};
+    const uint64_t ended = streams_ended_.load(std::memory_order_seq_cst);
+    const uint64_t answered = answered_.load(std::memory_order_seq_cst);
+    return {read_.load(std::memory_order_seq_cst), answered, ended};
   }
 
  private:
@@ -101,9 +101,15 @@ class OperatorServer::Impl {
   asio::awaitable<void> Accept();
   void MaintenanceLoop();
 
+  // After a change a simulation waits on (activity(), a request entering a delay).
+  void Stir() const {
+    if (on_activity_) on_activity_();
+  }
+
   OperatorService& service_;
   Clock& clock_;
   const ServiceConfig& config_;
+  const std::function<void()> on_activity_;
   std::vector<std::unique_ptr<Loop>> loops_;
   size_t next_loop_ = 0;
   tcp::acceptor acceptor_;
@@ -172,7 +178,8 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       }
       stream_.expires_after(config().request_timeout);
       // A request has begun; whatever becomes of it, it is answered (or given up) once.
-      server_.read_.fetch_add(1, std::memory_order_acq_rel);
+      server_.read_.fetch_add(1, std::memory_order_seq_cst);
+      server_.Stir();
       Answered answered(server_);
       framing::Parser parser;
       framing::Configure(parser, config().max_body_bytes);
@@ -240,7 +247,8 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
     void Now() {
       if (done_) return;
       done_ = true;
-      server_.answered_.fetch_add(1, std::memory_order_acq_rel);
+      server_.answered_.fetch_add(1, std::memory_order_seq_cst);
+      server_.Stir();
     }
 
    private:
@@ -294,6 +302,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
         if (auto self = weak.lock(); self && self->delay_seq_ == seq) self->delay_.cancel();
       });
     })};
+    server_.Stir();  // the clock has one more timer
     if (hung_up_) co_return;
     delaying_ = true;
     co_await delay_.async_wait(kNoThrow);
@@ -345,7 +354,10 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       }
     }
     server_.service_.CloseStream(sse_);
-    if (served) server_.streams_ended_.fetch_add(1, std::memory_order_acq_rel);
+    if (served) {
+      server_.streams_ended_.fetch_add(1, std::memory_order_seq_cst);
+      server_.Stir();
+    }
   }
 
   static asio::awaitable<void> WatchHangUp(std::shared_ptr<Session> self) {
@@ -384,6 +396,7 @@ OperatorServer::Impl::Impl(OperatorService& service, Clock& clock, Options optio
     : service_(service),
       clock_(clock),
       config_(service.config()),
+      on_activity_(std::move(options.on_activity)),
       loops_(MakeLoops(config_.io_threads)),
       acceptor_(loops_[0]->ctx) {
   const tcp::endpoint endpoint = ResolveListenAddress(loops_[0]->ctx, config_.listen_address);

@@ -12,7 +12,12 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/null_sink.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -96,10 +101,11 @@ ServiceConfig HardeningConfig() {
 }
 
 struct Fixture {
-  explicit Fixture(ServiceConfig config)
+  explicit Fixture(ServiceConfig config, std::function<void()> on_activity = {})
       : service(config, clock, MakeLogger(clock, LogLevel::kError,
                                           std::make_shared<spdlog::sinks::null_sink_mt>())),
-        server(service, clock, {.run_maintenance = false}) {}
+        server(service, clock,
+               {.run_maintenance = false, .on_activity = std::move(on_activity)}) {}
   ManualClock clock;
   OperatorService service;
   OperatorServer server;
@@ -342,6 +348,67 @@ TEST(ServerActivityTest, CountsEveryRequestBegunAndEveryOneAnsweredOrGivenUp) {
   HttpClient client(f.server.url());
   EXPECT_EQ(client.Get("/operator/api/health").status, 200);
   EXPECT_TRUE(ActivityReaches(f.server, 6, 6));
+}
+
+// What on_activity saw each time it was called: the server's counts and the clock's timers.
+class ActivityLog {
+ public:
+  void Set(const OperatorServer* server, const ManualClock* clock) {
+    std::lock_guard<std::mutex> lock(mu_);
+    server_ = server;
+    clock_ = clock;
+  }
+  void Called() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (server_ == nullptr) return;  // the server is still being built
+    const OperatorServer::Activity a = server_->activity();
+    seen_.push_back({a.read, a.answered, a.streams_ended, static_cast<uint64_t>(clock_->Timers())});
+    cv_.notify_all();
+  }
+  // Waits (bounded, 10 s) for a call that saw exactly these counts.
+  bool Saw(uint64_t read, uint64_t answered, uint64_t ended, uint64_t timers) {
+    const std::array<uint64_t, 4> want{read, answered, ended, timers};
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] {
+      return std::find(seen_.begin(), seen_.end(), want) != seen_.end();
+    });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const OperatorServer* server_ = nullptr;
+  const ManualClock* clock_ = nullptr;
+  std::vector<std::array<uint64_t, 4>> seen_;
+};
+
+TEST(ServerActivityTest, AnnouncesEveryChangeASimulationWaitsFor) {
+  // tokensim sleeps until the server stirs: every count it compares, and a request entering
+  // its delay, must be announced after the change, or virtual time would stall or run ahead.
+  ServiceConfig config = HardeningConfig();
+  config.inject_latency.issue = std::chrono::seconds(1);
+  ActivityLog log;
+  Fixture f(config, [&log] { log.Called(); });
+  log.Set(&f.server, &f.clock);
+  RawConnection c(f.server.port());
+  ASSERT_TRUE(c.connected());
+  c.Send("POST /operator/api/events/sse-token HTTP/1.1\r\nHost: t\r\n"
+         "Authorization: Bearer " + kPrincipal + "\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_TRUE(log.Saw(1, 0, 0, 1));  // read, and now waiting on the clock
+  f.clock.Advance(std::chrono::seconds(1));
+  EXPECT_TRUE(log.Saw(1, 1, 0, 0));  // answered
+  const std::string answer = c.ReadUntil("}");
+  const size_t at = answer.find("\"token\":\"");
+  ASSERT_NE(at, std::string::npos) << answer;
+  const std::string token = answer.substr(at + 9, 36);
+  {
+    RawConnection stream(f.server.port());
+    ASSERT_TRUE(stream.connected());
+    stream.Send("GET /operator/api/events/stream?token=" + token + " HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_NE(stream.ReadUntil("event: ready").find("event: ready"), std::string::npos);
+    EXPECT_TRUE(log.Saw(2, 2, 0, 0));
+  }
+  EXPECT_TRUE(log.Saw(2, 2, 1, 0));  // the hang-up was noticed: the stream ended
 }
 
 // Threads of this process, from /proc.

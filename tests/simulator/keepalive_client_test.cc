@@ -4,6 +4,7 @@
 
 #include "tokensim/keepalive_client.h"
 #include "tokensim/http_load.h"
+#include "tokensim/wake_signal.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -289,6 +290,42 @@ TEST(HttpLoadTest, QueryEscapeKeepsOnlyUnreservedCharacters) {
   EXPECT_EQ(HttpLoad::QueryEscape("a b&c=d/+%"), "a%20b%26c%3Dd%2F%2B%25");
   EXPECT_EQ(HttpLoad::QueryEscape(std::string("\n\0\xff", 3)), "%0A%00%FF");
   EXPECT_EQ(HttpLoad::QueryEscape(""), "");
+}
+
+bool Readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1;
+}
+
+TEST(WakeSignalTest, NotificationsCoalesceUntilTaken) {
+  WakeSignal signal;
+  EXPECT_FALSE(Readable(signal.fd()));
+  signal.Notify();
+  signal.Notify();
+  EXPECT_TRUE(Readable(signal.fd()));
+  signal.Take();
+  EXPECT_FALSE(Readable(signal.fd()));  // two notifications, one wake-up
+  signal.Notify();
+  EXPECT_TRUE(Readable(signal.fd()));
+}
+
+TEST(WakeSignalTest, ANotificationFromAnotherThreadEndsAPumpsWait) {
+  ScriptedServer server([](int) {});
+  HttpLoad load(server.url(), 1);
+  auto signal = std::make_shared<WakeSignal>();
+  load.Watch(signal);
+  std::atomic<bool> notified{false};
+  std::thread notifier([&] {
+    notified = true;
+    signal->Notify();
+  });
+  // Nothing else can end this wait before its minute is up.
+  const auto start = std::chrono::steady_clock::now();
+  load.Pump(60000);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(50));
+  notifier.join();
+  EXPECT_TRUE(notified);
+  EXPECT_FALSE(Readable(signal->fd()));  // Pump took it
 }
 
 TEST(KeepAliveClientTest, BadUrlsAreRejectedWithTheUrl) {

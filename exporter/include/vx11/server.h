@@ -19,6 +19,7 @@
 // a simulation's virtual time.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,12 @@ class OperatorServer {
     // Periodic purge and heartbeats on the clock. The simulator, which owns virtual time,
     // turns this off and calls OperatorService::Maintain() itself after each advance.
     bool run_maintenance = true;
+    // Called on an event-loop thread after each change of activity() and after a request
+    // begins to wait on the clock (injected latency): what a simulation waits for before it
+    // moves virtual time, so it sleeps until the server stirs instead of polling. Must be
+    // cheap, thread-safe and never block; it may be called after the caller stopped caring
+    // (until the server is destroyed), so what it touches must live as long as the server.
+    std::function<void()> on_activity;
   };
 
   // Binds service.config().listen_address (":8011", "127.0.0.1:0", ...). Throws
@@ -53,7 +60,8 @@ class OperatorServer {
   // and streams served (their ready event on its way) that have ended, whichever side ended
   // them. A simulation on virtual time compares them with what its client sent, saw answered
   // and saw end, and with the clock's timers, to know the server has nothing left to do but
-  // wait for time (simulation.h). Each only grows; answered <= read. Thread-safe.
+  // wait for time (simulation.h). Each only grows; answered <= read. Options::on_activity
+  // announces every change. Thread-safe.
   struct Activity {
     uint64_t read = 0;
     uint64_t answered = 0;

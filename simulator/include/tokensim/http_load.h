@@ -22,6 +22,7 @@
 
 #include "tokensim/http_outcome.h"
 #include "tokensim/keepalive_client.h"
+#include "tokensim/wake_signal.h"
 
 namespace tokensim {
 
@@ -65,8 +66,12 @@ class HttpLoad {
   static std::string QueryEscape(std::string_view value);
 
   // Moves transfers along for at most `timeout_ms` and runs the callbacks of those that
-  // finished. Returns early when something happened.
+  // finished. Returns early when something happened, a notification of a watched signal
+  // included (it is taken).
   void Pump(int timeout_ms);
+  // Pump() also wakes for `signal` (see wake_signal.h): another thread's news then ends a
+  // wait as an answer does. Shared: the notifiers may outlive this.
+  void Watch(std::shared_ptr<WakeSignal> signal);
 
   // Requests not yet answered (queued included) plus streams neither ready nor refused.
   int in_flight() const { return in_flight_; }
@@ -121,6 +126,7 @@ class HttpLoad {
   std::unordered_map<uint64_t, Transfer*> streams_;
   std::vector<Transfer*> ready_now_;  // streams that became ready during the last perform
   std::vector<void*> idle_handles_;   // CURL* easy handles for reuse
+  std::shared_ptr<WakeSignal> signal_;  // watched, or null
 };
 
 }  // namespace tokensim

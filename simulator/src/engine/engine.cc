@@ -5,7 +5,6 @@
 #include <deque>
 #include <queue>
 #include <random>
-#include <thread>
 
 #include "in_process.h"
 #include "scrape_record.h"
@@ -13,6 +12,7 @@
 #include "tokensim/http_load.h"
 #include "tokensim/scenario_loader.h"
 #include "tokensim/traffic.h"
+#include "tokensim/wake_signal.h"
 #include "vx11/clock.h"
 #include "vx11/duration.h"
 #include "vx11/metric_names.h"
@@ -34,8 +34,9 @@ constexpr std::chrono::seconds kStuckAfter{30};
 class Engine {
  public:
   // `host`: the in-process service on virtual time, or null for a --target in real time.
+  // `signal`: what the host's servers notify (InProcessHost), or null.
   Engine(const Scenario& sc, const RunOptions& opts, vx11::Clock& clock, InProcessHost* host,
-         const std::string& base_url, std::string principal)
+         std::shared_ptr<WakeSignal> signal, const std::string& base_url, std::string principal)
       : sc_(sc),
         opts_(opts),
         clock_(&clock),
@@ -47,6 +48,7 @@ class Engine {
         rng_(sc.seed),
         arrivals_(sc),
         start_(clock.Now()) {
+    load_.Watch(std::move(signal));
     ttl_ = sc.service.token_ttl.value_or(Millis(60000));
     for (const Fault& f : sc.faults) {
       if (f.kind != FaultKind::kScrapeFailure) timed_faults_.push_back(&f);
@@ -212,8 +214,7 @@ class Engine {
       load_.Pump(0);
       return;
     }
-    int idle_spins = 0;  // rounds in a row that found nothing to do
-    MonoTime give_up = MonoTime::max();  // set at the first 1 ms wait
+    MonoTime give_up = MonoTime::max();  // set at the first wait
     while (error_.empty()) {
       RunDueSteps();
       load_.Pump(0);
@@ -238,15 +239,10 @@ class Engine {
         send();
         continue;
       }
-      // What we wait for is often the server's loop reaching a request's delay, or noticing a
-      // stream we hung up, which no socket of ours announces: spin briefly before falling
-      // back to 1 ms waits.
-      if (++idle_spins < 64) {
-        std::this_thread::yield();
-        continue;
-      }
-      idle_spins = 0;
-      load_.Pump(1);
+      // Nothing to do until a socket of ours or the server's loops stir (they notify the
+      // signal load_ watches on every change OnlyTimeMovesOn compares): sleep until then.
+      // The wait is bounded only so that a run that never settles is reported.
+      load_.Pump(1000);
       // Measured on the wall, not in rounds: a loaded machine makes each round longer.
       const MonoTime now = wall_.Now();
       if (give_up == MonoTime::max()) give_up = now + kStuckAfter;
@@ -480,7 +476,7 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
     }
     vx11::RealClock clock;
     try {
-      Engine engine(scenario, options, clock, nullptr, options.target_url,
+      Engine engine(scenario, options, clock, nullptr, nullptr, options.target_url,
                     options.principal_token);
       return engine.Run();
     } catch (const std::invalid_argument& e) {
@@ -489,8 +485,9 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
   }
   try {
     const std::string principal = vx11::RandomPrincipalToken();
-    InProcessHost host(scenario, options, principal);
-    Engine engine(scenario, options, host.clock(), &host, host.url(), principal);
+    auto signal = std::make_shared<WakeSignal>();
+    InProcessHost host(scenario, options, principal, [signal] { signal->Notify(); });
+    Engine engine(scenario, options, host.clock(), &host, signal, host.url(), principal);
     return engine.Run();
   } catch (const std::exception& e) {
     return ScenarioRunError{std::string("cannot start the service: ") + e.what()};

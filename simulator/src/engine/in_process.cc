@@ -43,16 +43,22 @@ vx11::ServiceConfig InProcessConfig(const std::string& principal, int port) {
 }
 
 InProcessService::InProcessService(const vx11::ServiceConfig& config, vx11::Clock& clock,
-                                   std::shared_ptr<spdlog::logger> logger, bool run_maintenance)
+                                   std::shared_ptr<spdlog::logger> logger, bool run_maintenance,
+                                   std::function<void()> on_activity)
     : service_(config, clock, std::move(logger)),
       // Injected latency is a timer on `clock`: a delayed request holds no thread, however
       // many a scenario keeps waiting.
-      server_(service_, clock, vx11::OperatorServer::Options{.run_maintenance = run_maintenance}),
+      server_(service_, clock,
+              vx11::OperatorServer::Options{.run_maintenance = run_maintenance,
+                                            .on_activity = std::move(on_activity)}),
       simulation_(service_, server_) {}
 
 InProcessHost::InProcessHost(const Scenario& scenario, const RunOptions& options,
-                             std::string principal)
-    : scenario_(scenario), options_(options), principal_(std::move(principal)) {
+                             std::string principal, std::function<void()> on_activity)
+    : scenario_(scenario),
+      options_(options),
+      principal_(std::move(principal)),
+      on_activity_(std::move(on_activity)) {
   current_ = Start(0, vx11::MonoTime{}, /*first=*/true);
 }
 
@@ -80,7 +86,7 @@ std::unique_ptr<InProcessHost::Incarnation> InProcessHost::Start(int port, vx11:
   in->service = std::make_unique<InProcessService>(ScenarioConfig(scenario_, principal_, port),
                                                    *in->clock,
                                                    ScenarioLogger(*in->clock, options_, first),
-                                                   /*run_maintenance=*/false);
+                                                   /*run_maintenance=*/false, on_activity_);
   return in;
 }
 

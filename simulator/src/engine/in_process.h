@@ -13,6 +13,7 @@
 
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,10 +34,12 @@ vx11::ServiceConfig InProcessConfig(const std::string& principal, int port = 0);
 class InProcessService {
  public:
   // `run_maintenance`: the server purges and sends heartbeats on `clock` by itself (real time);
-  // off, the caller calls simulation().Maintain() (virtual time). Throws std::runtime_error
-  // if the address cannot be bound.
+  // off, the caller calls simulation().Maintain() (virtual time). `on_activity`: see
+  // vx11::OperatorServer::Options (may be empty). Throws std::runtime_error if the address
+  // cannot be bound.
   InProcessService(const vx11::ServiceConfig& config, vx11::Clock& clock,
-                   std::shared_ptr<spdlog::logger> logger, bool run_maintenance);
+                   std::shared_ptr<spdlog::logger> logger, bool run_maintenance,
+                   std::function<void()> on_activity = {});
   InProcessService(const InProcessService&) = delete;
   InProcessService& operator=(const InProcessService&) = delete;
 
@@ -52,8 +55,11 @@ class InProcessService {
 
 class InProcessHost {
  public:
-  // Starts the first incarnation at virtual time 0 (wall time kVirtualEpochMs).
-  InProcessHost(const Scenario& scenario, const RunOptions& options, std::string principal);
+  // Starts the first incarnation at virtual time 0 (wall time kVirtualEpochMs). Every
+  // incarnation's server calls `on_activity` when its activity changes (see
+  // vx11::OperatorServer::Options): how the engine learns, without polling, that it settled.
+  InProcessHost(const Scenario& scenario, const RunOptions& options, std::string principal,
+                std::function<void()> on_activity);
   ~InProcessHost();
 
   vx11::ManualClock& clock() { return *current_->clock; }
@@ -81,6 +87,7 @@ class InProcessHost {
   const Scenario& scenario_;
   const RunOptions& options_;
   const std::string principal_;
+  const std::function<void()> on_activity_;
   vx11::Duration wall_step_{0};
   std::unique_ptr<Incarnation> current_;
 };

@@ -354,6 +354,16 @@ void HttpLoad::Finish(Transfer* t, int curl_code) {
   opened(id, outcome, false);
 }
 
+void HttpLoad::Watch(std::shared_ptr<WakeSignal> signal) {
+  if (signal_) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, signal_->fd(), nullptr);
+  signal_ = std::move(signal);
+  if (!signal_) return;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = signal_->fd();
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, signal_->fd(), &ev);
+}
+
 void HttpLoad::Pump(int timeout_ms) {
   CURLM* multi = static_cast<CURLM*>(multi_);
   int running = 0;
@@ -367,6 +377,10 @@ void HttpLoad::Pump(int timeout_ms) {
   for (int i = 0; i < n; ++i) {
     if (requests_ && events[i].data.fd == requests_->poll_fd()) {
       requests_ready = true;
+      continue;
+    }
+    if (signal_ && events[i].data.fd == signal_->fd()) {
+      signal_->Take();
       continue;
     }
     int mask = 0;
