@@ -3,8 +3,12 @@
 #include "tokensim/engine.h"
 
 #include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <thread>
 #include <spdlog/sinks/null_sink.h>
 
+#include "time_driver.h"
 #include "vx11/logging.h"
 #include "vx11/server.h"
 
@@ -421,6 +425,50 @@ TEST(EngineTest, TargetModeDrivesARunningServiceInRealTime) {
   EXPECT_GE(At(r, seconds(2), "vx11_operator_ephemeral_tokens_issued_total"), 19);
   EXPECT_LE(At(r, seconds(2), "vx11_operator_ephemeral_tokens_issued_total"), 20);
   EXPECT_EQ(r.behaviours.at("ephemeral").statuses.at("stream").at(200), 20u);
+}
+
+TEST(RealTimeTest, WaitUntilServesTheClientInShortWaitsThatEndBeforeTheDeadline) {
+  RealTime time;
+  const vx11::MonoTime when = time.Now() + std::chrono::milliseconds(30);
+  int calls = 0;
+  time.WaitUntil(when, [&](int max_wait_ms) {
+    ++calls;
+    EXPECT_GE(max_wait_ms, 0);
+    EXPECT_LE(max_wait_ms, 10);
+    // Never past the deadline: a wait ends a millisecond before it at the latest.
+    EXPECT_LE(time.Now() + std::chrono::milliseconds(max_wait_ms), when);
+    std::this_thread::sleep_for(std::chrono::milliseconds(max_wait_ms));  // the client's wait
+    return true;
+  });
+  EXPECT_GE(calls, 3);  // 30 ms in waits of at most 10
+  EXPECT_GT(time.Now(), when - std::chrono::milliseconds(1));
+}
+
+TEST(RealTimeTest, WaitUntilStopsWhenTheRunHasFailedAndNotAtAllForThePast) {
+  RealTime time;
+  int calls = 0;
+  time.WaitUntil(time.Now() + std::chrono::seconds(60), [&](int) {
+    ++calls;
+    return false;
+  });
+  EXPECT_EQ(calls, 1);
+  time.WaitUntil(time.Now() - std::chrono::seconds(1), [&](int) {
+    ++calls;
+    return true;
+  });
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(RealTimeTest, ATargetIsAlwaysQuietHoldsNothingBackAndCannotBeFaulted) {
+  RealTime time;
+  EXPECT_FALSE(time.WaitsForService());
+  EXPECT_TRUE(time.Quiet(ClientCounts{.sent = 5, .on_wire = 5}));
+  EXPECT_FALSE(time.NearCap(true, 1000000));
+  EXPECT_EQ(time.Tick(Millis(1000)), Millis(100));
+  EXPECT_EQ(time.Tick(Millis(20)), Millis(20));
+  EXPECT_FALSE(time.NextServiceDeadline().has_value());
+  EXPECT_THROW(time.Restart(), std::logic_error);
+  EXPECT_THROW(time.StepWall(std::chrono::seconds(1)), std::logic_error);
 }
 
 }  // namespace

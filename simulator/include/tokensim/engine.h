@@ -18,7 +18,9 @@
 // moves the service's wall clock only.
 //
 // With a target URL the scenario runs in real time against a running operator-backend; of
-// the faults, only scrape failures apply there.
+// the faults, only scrape failures apply there. Both modes are one engine over a time driver
+// (src/engine/time_driver.h): virtual time knows the service has settled from the counts its
+// event loops announce (vx11/simulation.h), without polling.
 
 #include <cstdint>
 #include <functional>

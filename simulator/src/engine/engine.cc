@@ -8,6 +8,7 @@
 
 #include "in_process.h"
 #include "scrape_record.h"
+#include "time_driver.h"
 #include "tokensim/exposition.h"
 #include "tokensim/http_load.h"
 #include "tokensim/scenario_loader.h"
@@ -33,21 +34,17 @@ constexpr std::chrono::seconds kStuckAfter{30};
 // loops only ever meet the engine through HTTP, the clock and vx11::Simulation.
 class Engine {
  public:
-  // `host`: the in-process service on virtual time, or null for a --target in real time.
-  // `signal`: what the host's servers notify (InProcessHost), or null.
-  Engine(const Scenario& sc, const RunOptions& opts, vx11::Clock& clock, InProcessHost* host,
+  // `time`: virtual (the in-process service) or real (a --target); borrowed. `signal`: what
+  // the in-process servers notify (InProcessHost), or null.
+  Engine(const Scenario& sc, const RunOptions& opts, TimeDriver& time,
          std::shared_ptr<WakeSignal> signal, const std::string& base_url, std::string principal)
       : sc_(sc),
         opts_(opts),
-        clock_(&clock),
-        host_(host),
-        manual_(host ? &host->clock() : nullptr),
-        sim_(host ? &host->simulation() : nullptr),
+        time_(time),
         load_(base_url, opts.max_parallel),
         principal_(std::move(principal)),
         rng_(sc.seed),
-        arrivals_(sc),
-        start_(clock.Now()) {
+        arrivals_(sc) {
     load_.Watch(std::move(signal));
     ttl_ = sc.service.token_ttl.value_or(Millis(60000));
     for (const Fault& f : sc.faults) {
@@ -60,7 +57,7 @@ class Engine {
 
   std::variant<RunResult, ScenarioRunError> Run() {
     const MonoTime wall_start = wall_.Now();
-    const Millis tick = manual_ ? opts_.tick : std::min(opts_.tick, Millis(100));
+    const Millis tick = time_.Tick(opts_.tick);
     Millis next_scrape{0};
     Millis t{0};
     while (error_.empty()) {
@@ -85,17 +82,13 @@ class Engine {
       Millis next = tick_end_;
       if (!steps_.empty()) next = std::min(next, steps_.top().at);
       if (next_fault_ < timed_faults_.size()) next = std::min(next, timed_faults_[next_fault_]->at);
-      if (manual_ != nullptr) {
-        const MonoTime deadline = manual_->NextDeadline();
-        if (deadline != MonoTime::max()) {
-          next = std::min(next, std::chrono::ceil<Millis>(deadline - start_));
-        }
-      }
+      if (const auto deadline = time_.NextServiceDeadline()) next = std::min(next, *deadline);
       t = std::max(t + Millis(1), std::min(next, next_scrape));
     }
     // Real time: let what is still in flight finish (bounded), so the statistics are whole.
-    for (const MonoTime give_up = clock_->Now() + std::chrono::seconds(5);
-         manual_ == nullptr && load_.in_flight() > 0 && clock_->Now() < give_up;) {
+    // Virtual time: what is left waits on a clock that no longer moves.
+    for (const MonoTime give_up = wall_.Now() + std::chrono::seconds(5);
+         !time_.WaitsForService() && load_.in_flight() > 0 && wall_.Now() < give_up;) {
       load_.Pump(10);
     }
     if (!error_.empty()) return ScenarioRunError{error_};
@@ -118,20 +111,15 @@ class Engine {
     bool operator>(const Step& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
 
-  // Brings the service's clock (virtual) or the wall (real) to scenario time t.
+  // Brings the service's clock (virtual) or the wall (real) to scenario time t; what falls
+  // due on the way is served at its time.
   void MoveTo(Millis t) {
     now_ = t;
-    if (manual_ != nullptr) {
-      manual_->AdvanceTo(start_ + t);
-      sim_->Maintain();
-      return;
-    }
-    while (error_.empty()) {
-      const auto left = std::chrono::duration_cast<Millis>(start_ + t - clock_->Now());
-      if (left.count() <= 0) break;
-      load_.Pump(static_cast<int>(std::min<int64_t>(left.count(), 50)));
+    time_.MoveTo(t, [this](int max_wait_ms) {
+      load_.Pump(max_wait_ms);
       RunDueSteps();
-    }
+      return error_.empty();
+    });
     if (opts_.progress && t.count() % 10000 == 0) {
       opts_.progress("[" + vx11::FormatDuration(t) + "/" + vx11::FormatDuration(sc_.duration) +
                      "] requests=" + std::to_string(result_.requests) +
@@ -147,7 +135,7 @@ class Engine {
       const Fault& f = *timed_faults_[next_fault_];
       applied = true;
       if (f.kind == FaultKind::kClockStep) {
-        host_->StepWall(f.by);
+        time_.StepWall(f.by);
       } else if (f.kind == FaultKind::kRestart) {
         Restart(t);
       }
@@ -162,14 +150,11 @@ class Engine {
   void Restart(Millis t) {
     const uint64_t closed_before = load_.streams_closed_by_server();
     try {
-      host_->Restart();
+      time_.Restart();
     } catch (const std::exception& e) {
       error_ = "restart at " + vx11::FormatDuration(t) + " failed: " + e.what();
       return;
     }
-    manual_ = &host_->clock();
-    sim_ = &host_->simulation();
-    clock_ = manual_;
     // The new process has read nothing yet.
     load_.NewGeneration();
     // Every open stream was the old process's: wait until the client has seen each one end.
@@ -192,44 +177,33 @@ class Engine {
   }
 
   void RunDueSteps() {
-    while (!steps_.empty() && steps_.top().at <= Horizon()) {
+    while (!steps_.empty() && steps_.top().at <= time_.DueThrough(steps_due_through_)) {
       auto run = steps_.top().run;
       steps_.pop();
       run();
     }
   }
 
-  // Steps due by now: in virtual time those the run loop has reached (each at its own time);
-  // in real time what the wall clock has reached.
-  Millis Horizon() const {
-    if (manual_ != nullptr) return steps_due_through_;
-    return std::chrono::duration_cast<Millis>(clock_->Now() - start_);
-  }
-
-  // Virtual time: returns once every request is answered or waiting on the clock and every
-  // stream we hung up is closed on the server. Real time: just runs what is due.
+  // Returns once the service has nothing left to do before time moves (TimeDriver::Quiet):
+  // in virtual time, every request answered or waiting on the clock and every stream we hung
+  // up closed on the server; in real time, once what is due has been sent.
   void Settle() {
-    if (manual_ == nullptr) {
-      RunDueSteps();
-      load_.Pump(0);
-      return;
-    }
     MonoTime give_up = MonoTime::max();  // set at the first wait
     while (error_.empty()) {
       RunDueSteps();
       load_.Pump(0);
-      const bool busy = !steps_.empty() && steps_.top().at <= steps_due_through_;
-      // What is queued waits for what is on the wire, which may all be waiting in an injected
-      // delay. Letting time move on first would send the queued ones later in virtual time
-      // than the scenario says, and how much later would depend on --parallel: so the bound
-      // gives way, and they all go out now (a delayed request costs the server a timer, no
-      // thread).
-      const bool waiting_on_time = !busy && OnlyTimeMovesOn();
-      if (waiting_on_time && load_.queued() > 0) {
-        load_.SendQueuedNow();
-        continue;
-      }
-      if (waiting_on_time) {
+      if (!steps_.empty() && steps_.top().at <= time_.DueThrough(steps_due_through_)) continue;
+      const ClientCounts client = Client();
+      if (time_.Quiet(client)) {
+        // What is queued waits for what is on the wire, which may all be waiting in an
+        // injected delay. Letting time move on first would send the queued ones later in
+        // virtual time than the scenario says, and how much later would depend on
+        // --parallel: so the bound gives way, and they all go out now (a delayed request
+        // costs the server a timer, no thread).
+        if (time_.WaitsForService() && load_.queued() > 0) {
+          load_.SendQueuedNow();
+          continue;
+        }
         if (gated_.empty()) return;
         // Near a cap, sends go out one at a time, each once the last is answered or in its
         // delay: which request gets the last slot is then the scenario's order, not the
@@ -240,42 +214,28 @@ class Engine {
         continue;
       }
       // Nothing to do until a socket of ours or the server's loops stir (they notify the
-      // signal load_ watches on every change OnlyTimeMovesOn compares): sleep until then.
-      // The wait is bounded only so that a run that never settles is reported.
+      // signal load_ watches on every change Quiet() compares): sleep until then. The wait
+      // is bounded only so that a run that never settles is reported.
       load_.Pump(1000);
       // Measured on the wall, not in rounds: a loaded machine makes each round longer.
       const MonoTime now = wall_.Now();
       if (give_up == MonoTime::max()) give_up = now + kStuckAfter;
       if (now > give_up) {
-        const vx11::OperatorServer::Activity a = sim_->activity();
         error_ = "the service did not settle at " + vx11::FormatDuration(now_) + " (in flight " +
-                 std::to_string(load_.in_flight()) + ", sent " +
-                 std::to_string(load_.sent()) + ", read " +
-                 std::to_string(a.read) + ", answered " + std::to_string(a.answered) +
-                 ", delayed " +
-                 std::to_string(manual_->Timers()) + ", streams " +
-                 std::to_string(sim_->open_streams()) + " vs " +
-                 std::to_string(load_.open_streams()) + " open, " +
-                 std::to_string(a.streams_ended) + " vs " +
-                 std::to_string(load_.streams_ended() - streams_ended_before_) +
-                 " ended) after " + std::to_string(kStuckAfter.count()) + " s of waiting";
+                 std::to_string(load_.in_flight()) + ", " + time_.Unsettled(Client()) +
+                 ") after " + std::to_string(kStuckAfter.count()) + " s of waiting";
       }
     }
   }
 
-  // Virtual time: whether everything on the wire waits on the clock. Every request the client
-  // has sent has been read by the server, every one the server has read and not answered is
-  // in a delay on the clock, and the client has taken every answer (it has as many on the
-  // wire as there are delays); and every stream that ended on one side has ended on the other
-  // (the server notices a hang-up through the read it keeps pending on each stream). Counted
-  // on both sides, not inferred: a request still in a socket buffer, a request between two
-  // delays or a hang-up not yet seen keeps the run at its time.
-  bool OnlyTimeMovesOn() const {
-    const vx11::OperatorServer::Activity a = sim_->activity();
-    const auto delayed = static_cast<uint64_t>(manual_->Timers());
-    const auto on_wire = static_cast<uint64_t>(load_.in_flight() - load_.queued());
-    return a.read == load_.sent() && a.read - a.answered == delayed && on_wire == delayed &&
-           a.streams_ended == load_.streams_ended() - streams_ended_before_;
+  // The client's side of TimeDriver::Quiet, for the current process of the service.
+  ClientCounts Client() const {
+    return ClientCounts{
+        .sent = load_.sent(),
+        .on_wire = static_cast<uint64_t>(load_.in_flight() - load_.queued()),
+        .streams_ended = load_.streams_ended() - streams_ended_before_,
+        .open_streams = static_cast<uint64_t>(load_.open_streams()),
+    };
   }
 
   void Count(const TrafficSource& src, const std::string& step, long status) {
@@ -328,18 +288,12 @@ class Engine {
     }
   }
 
-  // In virtual time, whether a send might contend for the last room under a cap: then it
-  // waits in gated_ (as does everything after it, to keep the order).
+  // Whether a send might contend for the last room under a cap (virtual time only): then it
+  // waits in gated_, as does everything after it, to keep the order.
   bool MustGate(bool stream) const {
-    if (manual_ == nullptr) return false;
     if (!gated_.empty()) return true;
-    const vx11::ServiceConfig& c = sim_->config();
-    // Counted generously: the server's own count includes hung-up streams it has not noticed
-    // yet, and every open on its way may take a slot.
-    if (stream) {
-      return sim_->open_streams() + static_cast<uint64_t>(load_.streams_in_flight()) + 1 > c.max_streams;
-    }
-    return sim_->cached_tokens() + static_cast<uint64_t>(issues_in_flight_) + 1 > c.max_active_tokens;
+    const int on_the_way = stream ? load_.streams_in_flight() : issues_in_flight_;
+    return time_.NearCap(stream, static_cast<uint64_t>(on_the_way));
   }
 
   // POSTs for a token; on 200 passes it to `then` (if any).
@@ -407,7 +361,7 @@ class Engine {
     ++result_.requests;
     // In virtual time every connection may be busy with a request in a delay on the clock.
     const MonoTime give_up = wall_.Now() + kStuckAfter;
-    const HttpOutcome outcome = load_.Fetch("/metrics", /*now=*/manual_ != nullptr,
+    const HttpOutcome outcome = load_.Fetch("/metrics", /*now=*/time_.WaitsForService(),
                                             [&] { return wall_.Now() > give_up; });
     if (outcome.status != 200) {
       error_ = "scrape at " + vx11::FormatDuration(t) + " failed: " + outcome.Problem();
@@ -420,22 +374,18 @@ class Engine {
 
   const Scenario& sc_;
   const RunOptions& opts_;
-  vx11::RealClock wall_;           // bounds the waits for the service; never the run's time
-  vx11::Clock* clock_;             // the current process's clock in virtual time
-  InProcessHost* host_;            // null with --target
-  vx11::ManualClock* manual_;      // host_'s current clock, or null
-  vx11::Simulation* sim_;           // host_'s current seam, or null
+  vx11::RealClock wall_;  // bounds the waits for the service; never the run's time
+  TimeDriver& time_;
   std::vector<const Fault*> timed_faults_;  // restarts and clock steps, by time
   size_t next_fault_ = 0;
   HttpLoad load_;
   const std::string principal_;
   std::mt19937_64 rng_;
   ArrivalSchedule arrivals_;
-  const MonoTime start_;
   Millis ttl_;
   Millis now_{0};
   Millis tick_end_{0};
-  Millis steps_due_through_{-1};  // virtual time: steps at or before this are due
+  Millis steps_due_through_{-1};  // steps at or before this are released (TimeDriver::DueThrough)
   std::priority_queue<Step, std::vector<Step>, std::greater<Step>> steps_;
   uint64_t next_seq_ = 0;
   std::deque<std::function<void()>> gated_;  // sends held back near a cap, in order
@@ -474,10 +424,9 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
                                 "), which cannot be applied to a running --target"};
       }
     }
-    vx11::RealClock clock;
+    RealTime time;
     try {
-      Engine engine(scenario, options, clock, nullptr, nullptr, options.target_url,
-                    options.principal_token);
+      Engine engine(scenario, options, time, nullptr, options.target_url, options.principal_token);
       return engine.Run();
     } catch (const std::invalid_argument& e) {
       return ScenarioRunError{std::string("--target: ") + e.what()};
@@ -487,7 +436,8 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
     const std::string principal = vx11::RandomPrincipalToken();
     auto signal = std::make_shared<WakeSignal>();
     InProcessHost host(scenario, options, principal, [signal] { signal->Notify(); });
-    Engine engine(scenario, options, host.clock(), &host, signal, host.url(), principal);
+    VirtualTime time(host);
+    Engine engine(scenario, options, time, signal, host.url(), principal);
     return engine.Run();
   } catch (const std::exception& e) {
     return ScenarioRunError{std::string("cannot start the service: ") + e.what()};

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "in_process.h"
+#include "time_driver.h"
 #include "tokensim/exposition.h"
 #include "tokensim/http_load.h"
 #include "vx11/clock.h"
@@ -84,11 +85,11 @@ class LoadRun {
     auto before = ScrapeCounters();
     if (auto* e = std::get_if<LoadRunError>(&before)) return *e;
     const double gap_s = 1.0 / options_.flows_per_second;
-    const MonoTime start = clock_.Now();
+    const MonoTime start = time_.Now();
     const MonoTime end = start + options_.duration;
     uint64_t started = 0;
     while (true) {
-      const MonoTime now = clock_.Now();
+      const MonoTime now = time_.Now();
       // Start every flow whose scheduled time has come.
       while (true) {
         const MonoTime due = start + std::chrono::duration_cast<vx11::Duration>(
@@ -101,15 +102,19 @@ class LoadRun {
       if (now >= end && load_.in_flight() == 0 && holds_.empty()) break;
       // Stragglers get 10 s past the last hold, no more.
       if (now >= end + options_.hold + std::chrono::seconds(10)) break;
-      // Wake in time for the next scheduled flow: a late start would count as latency.
+      // Wake in time for the next scheduled flow (a late start would count as latency) or
+      // the next hold's end; past the last flow, serve what is still in flight. One round of
+      // the client at most: anything it finishes may end the run.
       const MonoTime next_due = start + std::chrono::duration_cast<vx11::Duration>(
                                             std::chrono::duration<double>(started * gap_s));
-      MonoTime wake = next_due;
+      MonoTime wake = next_due < end ? next_due : now + std::chrono::milliseconds(10);
       if (!holds_.empty()) wake = std::min(wake, holds_.top().first);
-      const auto until = std::chrono::duration_cast<Millis>(wake - clock_.Now()).count();
-      load_.Pump(static_cast<int>(std::clamp<int64_t>(until - 1, 0, 10)));
+      time_.WaitUntil(wake, [this](int max_wait_ms) {
+        load_.Pump(max_wait_ms);
+        return false;
+      });
     }
-    const double wall = std::chrono::duration<double>(clock_.Now() - start).count();
+    const double wall = std::chrono::duration<double>(time_.Now() - start).count();
     auto after = ScrapeCounters();
     if (auto* e = std::get_if<LoadRunError>(&after)) return *e;
 
@@ -128,7 +133,7 @@ class LoadRun {
  private:
   void StartFlow(MonoTime scheduled) {
     load_.Request("POST", std::string(vx11::kTokenPath), principal_, [this, scheduled](const HttpOutcome& o) {
-      const double took = std::chrono::duration<double>(clock_.Now() - scheduled).count();
+      const double took = std::chrono::duration<double>(time_.Now() - scheduled).count();
       if (o.status != 200) {
         ++issue_errors_[o.Problem()];
         ++completed_;
@@ -141,7 +146,7 @@ class LoadRun {
         ++completed_;
         return;
       }
-      const MonoTime stream_start = clock_.Now();
+      const MonoTime stream_start = time_.Now();
       const bool hold = options_.hold.count() > 0;
       load_.OpenStream(std::string(vx11::kStreamPath) + "?token=" + body["token"].get<std::string>(),
                        "", !hold, [this, stream_start, hold](uint64_t id, const HttpOutcome& o, bool ready) {
@@ -150,7 +155,7 @@ class LoadRun {
                            ++establish_errors_[o.Problem()];
                            return;
                          }
-                         const MonoTime now = clock_.Now();
+                         const MonoTime now = time_.Now();
                          establish_.push_back(std::chrono::duration<double>(now - stream_start).count());
                          if (hold) holds_.push({now + options_.hold, id});
                        });
@@ -174,9 +179,9 @@ class LoadRun {
   std::variant<std::vector<Sample>, LoadRunError> ScrapeCounters() {
     // Real time: the load's scrapes are answered in milliseconds; a service that has not
     // answered in 30 s will not.
-    const MonoTime give_up = clock_.Now() + std::chrono::seconds(30);
+    const MonoTime give_up = time_.Now() + std::chrono::seconds(30);
     const HttpOutcome outcome =
-        load_.Fetch("/metrics", /*now=*/false, [&] { return clock_.Now() > give_up; });
+        load_.Fetch("/metrics", /*now=*/false, [&] { return time_.Now() > give_up; });
     if (outcome.status != 200) return LoadRunError{"cannot scrape /metrics: " + outcome.Problem()};
     auto parsed = ParseExposition(outcome.body);
     if (auto* e = std::get_if<ParseError>(&parsed)) return LoadRunError{"bad /metrics: " + e->ToString()};
@@ -220,7 +225,7 @@ class LoadRun {
   }
 
   const LoadOptions& options_;
-  vx11::RealClock clock_;
+  RealTime time_;  // the wall clock, paced as a --target scenario run is
   HttpLoad load_;
   const std::string principal_;
   std::vector<double> issue_, establish_;
