@@ -232,6 +232,14 @@ HttpOutcome HttpLoad::Fetch(const std::string& path, bool now,
 uint64_t HttpLoad::OpenStream(const std::string& path, const std::string& bearer,
                               bool close_after_ready, StreamOpened opened) {
   Transfer* t = NewTransfer("GET", path, bearer);
+  // A stream's connection ends with it, and one a refused open leaves behind is worth less
+  // than the search for it: libcurl looks for a reusable connection by walking every one it
+  // holds to the host, and returns a finished one to its cache by walking them again, so with
+  // hundreds of streams open each open cost the client thread a walk over all of them.
+  curl_easy_setopt(t->easy, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(t->easy, CURLOPT_FORBID_REUSE, 1L);
+  // Events are small; libcurl's 16 KB receive buffer per transfer was most of its allocation.
+  curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, 2048L);
   t->is_stream = true;
   t->close_after_ready = close_after_ready;
   t->opened = std::move(opened);
