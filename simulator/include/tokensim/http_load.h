@@ -22,6 +22,7 @@
 
 #include "tokensim/http_outcome.h"
 #include "tokensim/keepalive_client.h"
+#include "tokensim/stream_client.h"
 #include "tokensim/wake_signal.h"
 
 namespace tokensim {
@@ -104,10 +105,13 @@ class HttpLoad {
   void Start(Transfer* t);
   void StartQueuedStreams();
   void Finish(Transfer* t, int curl_code);
+  void FinishNative(Transfer* t);
+  void OnStreamEvents(std::vector<StreamClient::Event> events);
   void Release(Transfer* t);
 
   std::string base_url_;
   std::unique_ptr<KeepAliveClient> requests_;  // null for https://: requests go through curl
+  std::unique_ptr<StreamClient> streams_client_;  // likewise: null, streams go through curl
   int max_parallel_;
   void* multi_;  // CURLM*, kept out of this header
   int epoll_fd_ = -1;
@@ -125,6 +129,7 @@ class HttpLoad {
   int stream_attempts_ = 0;               // stream opens sent and not yet answered
   std::unordered_map<uint64_t, Transfer*> streams_;
   std::vector<Transfer*> ready_now_;  // streams that became ready during the last perform
+  std::vector<Transfer*> native_done_;  // StreamClient streams that ended in the last round
   std::vector<void*> idle_handles_;   // CURL* easy handles for reuse
   std::shared_ptr<WakeSignal> signal_;  // watched, or null
 };

@@ -75,6 +75,12 @@ class KeepAliveClient {
   // Connections open now (idle or busy).
   int connections() const { return static_cast<int>(conns_.size()); }
 
+  // The server, as resolved from the base URL (for StreamClient).
+  const sockaddr_storage& address() const { return addr_; }
+  socklen_t address_len() const { return addr_len_; }
+  const std::string& host_header() const { return host_header_; }
+  const std::string& prefix() const { return prefix_; }
+
  private:
   struct Pending {
     std::string method;

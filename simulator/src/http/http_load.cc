@@ -82,6 +82,8 @@ HttpLoad::HttpLoad(std::string base_url, int max_parallel)
   // the destructor not running for an object never constructed.
   if (base_url_.rfind("http://", 0) == 0) {
     requests_ = std::make_unique<KeepAliveClient>(base_url_, max_parallel);
+    streams_client_ = std::make_unique<StreamClient>(requests_->address(), requests_->address_len(),
+                                                     requests_->host_header(), requests_->prefix());
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -98,12 +100,18 @@ HttpLoad::HttpLoad(std::string base_url, int max_parallel)
     ev.events = EPOLLIN;
     ev.data.fd = requests_->poll_fd();
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, requests_->poll_fd(), &ev);
+    ev.data.fd = streams_client_->poll_fd();
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, streams_client_->poll_fd(), &ev);
   }
 }
 
 HttpLoad::~HttpLoad() {
   CURLM* multi = static_cast<CURLM*>(multi_);
   for (auto& [id, t] : streams_) {
+    if (t->easy == nullptr) {  // StreamClient's: it closes its own connections
+      delete t;
+      continue;
+    }
     if (t->started) curl_multi_remove_handle(multi, t->easy);
     curl_easy_cleanup(t->easy);
     curl_slist_free_all(t->headers);
@@ -231,15 +239,23 @@ HttpOutcome HttpLoad::Fetch(const std::string& path, bool now,
 
 uint64_t HttpLoad::OpenStream(const std::string& path, const std::string& bearer,
                               bool close_after_ready, StreamOpened opened) {
-  Transfer* t = NewTransfer("GET", path, bearer);
+  Transfer* t;
+  if (streams_client_) {
+    t = new Transfer;
+    t->owner = this;
+    t->url = path;  // relative: StreamClient knows the server
+    if (!bearer.empty()) t->auth_header = bearer;
+  } else {
+    t = NewTransfer("GET", path, bearer);
+  }
   // A stream's connection ends with it, and one a refused open leaves behind is worth less
   // than the search for it: libcurl looks for a reusable connection by walking every one it
   // holds to the host, and returns a finished one to its cache by walking them again, so with
   // hundreds of streams open each open cost the client thread a walk over all of them.
-  curl_easy_setopt(t->easy, CURLOPT_FRESH_CONNECT, 1L);
-  curl_easy_setopt(t->easy, CURLOPT_FORBID_REUSE, 1L);
+  if (t->easy != nullptr) curl_easy_setopt(t->easy, CURLOPT_FRESH_CONNECT, 1L);
+  if (t->easy != nullptr) curl_easy_setopt(t->easy, CURLOPT_FORBID_REUSE, 1L);
   // Events are small; libcurl's 16 KB receive buffer per transfer was most of its allocation.
-  curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, 2048L);
+  if (t->easy != nullptr) curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, 2048L);
   t->is_stream = true;
   t->close_after_ready = close_after_ready;
   t->opened = std::move(opened);
@@ -280,6 +296,10 @@ void HttpLoad::Start(Transfer* t) {
   ++curl_started_;
   if (!t->is_stream) ++active_requests_;
   t->started = true;
+  if (t->easy == nullptr) {
+    streams_client_->Open(t->stream_id, t->url, t->auth_header);
+    return;
+  }
   curl_multi_add_handle(static_cast<CURLM*>(multi_), t->easy);
 }
 
@@ -299,6 +319,12 @@ void HttpLoad::CloseStream(uint64_t stream) {
     } else {
       queued_streams_.erase(std::find(queued_streams_.begin(), queued_streams_.end(), t));
     }
+  }
+  if (t->easy == nullptr) {
+    if (t->started) streams_client_->Close(stream);
+    Release(t);
+    StartQueuedStreams();
+    return;
   }
   if (t->started) curl_multi_remove_handle(static_cast<CURLM*>(multi_), t->easy);
   // The transfer was cut short, so curl will not reuse its connection: the server sees the
@@ -362,6 +388,51 @@ void HttpLoad::Finish(Transfer* t, int curl_code) {
   opened(id, outcome, false);
 }
 
+// A StreamClient stream ended: as Finish() does for a libcurl one.
+void HttpLoad::FinishNative(Transfer* t) {
+  streams_.erase(t->stream_id);
+  if (t->ready) {
+    ++streams_ended_;
+    if (!t->close_after_ready) {
+      --open_streams_;
+      ++closed_by_server_;
+    }
+    Release(t);
+    return;
+  }
+  --in_flight_;
+  --streams_in_flight_;
+  --stream_attempts_;
+  StartQueuedStreams();
+  StreamOpened opened = std::move(t->opened);
+  HttpOutcome outcome = std::move(t->outcome);
+  const uint64_t id = t->stream_id;
+  Release(t);
+  opened(id, outcome, false);
+}
+
+void HttpLoad::OnStreamEvents(std::vector<StreamClient::Event> events) {
+  for (StreamClient::Event& e : events) {
+    auto it = streams_.find(e.key);
+    if (it == streams_.end()) continue;  // hung up by us meanwhile
+    Transfer* t = it->second;
+    if (e.kind == StreamClient::Event::Kind::kReady) {
+      t->ready = true;
+      t->outcome = std::move(e.outcome);
+      ready_now_.push_back(t);
+      if (t->close_after_ready) {
+        // The client hangs up right after ready.
+        streams_client_->Close(e.key);
+        native_done_.push_back(t);
+      }
+      continue;
+    }
+    if (!t->ready) t->outcome = std::move(e.outcome);
+    // A close_after_ready stream is finished already (above); anything else ends now.
+    if (!(t->ready && t->close_after_ready)) native_done_.push_back(t);
+  }
+}
+
 void HttpLoad::Watch(std::shared_ptr<WakeSignal> signal) {
   if (signal_) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, signal_->fd(), nullptr);
   signal_ = std::move(signal);
@@ -377,7 +448,10 @@ void HttpLoad::Pump(int timeout_ms) {
   int running = 0;
   // New transfers ask for a zero timer: start them before waiting.
   if (timer_ms_ == 0) curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
-  int wait = ready_now_.empty() && !(requests_ && requests_->has_completions()) ? timeout_ms : 0;
+  const bool stream_events = streams_client_ && streams_client_->has_events();
+  int wait = ready_now_.empty() && !(requests_ && requests_->has_completions()) && !stream_events
+                 ? timeout_ms
+                 : 0;
   if (timer_ms_ >= 0) wait = std::min<long>(wait, timer_ms_);
   epoll_event events[256];
   const int n = epoll_wait(epoll_fd_, events, 256, wait);
@@ -391,12 +465,18 @@ void HttpLoad::Pump(int timeout_ms) {
       signal_->Take();
       continue;
     }
+    if (streams_client_ && events[i].data.fd == streams_client_->poll_fd()) {
+      OnStreamEvents(streams_client_->Process());
+      continue;
+    }
     int mask = 0;
     if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
     if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
     if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
     curl_multi_socket_action(multi, events[i].data.fd, mask, &running);
   }
+  // Streams that failed as they were opened have their events waiting already.
+  if (streams_client_ && streams_client_->has_events()) OnStreamEvents(streams_client_->Process());
   // Request callbacks may open streams: run them before curl's round below.
   if (requests_ready) requests_->Process();
   // Nothing stirred, or curl's timer was due within the wait: let curl run its timers.
@@ -422,6 +502,8 @@ void HttpLoad::Pump(int timeout_ms) {
     uint64_t stream_id;  // 0 for requests
   };
   std::vector<Done> finished;
+  for (Transfer* t : native_done_) finished.push_back({t, -1, t->stream_id});
+  native_done_.clear();
   int queued_msgs = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi, &queued_msgs)) {
     if (msg->msg != CURLMSG_DONE) continue;
@@ -437,7 +519,11 @@ void HttpLoad::Pump(int timeout_ms) {
       auto it = streams_.find(d.stream_id);
       if (it == streams_.end() || it->second != d.t) continue;
     }
-    Finish(d.t, d.code);
+    if (d.t->easy == nullptr) {
+      FinishNative(d.t);
+    } else {
+      Finish(d.t, d.code);
+    }
   }
 }
 

@@ -1,0 +1,215 @@
+#include "tokensim/stream_client.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <variant>
+
+#include "tokensim/http_response.h"
+
+namespace tokensim {
+namespace {
+
+std::string ErrnoText(const char* what, int err) { return std::string(what) + ": " + std::strerror(err); }
+
+// The ready event is complete once its blank line has arrived.
+bool HasReadyEvent(std::string_view body) {
+  const size_t at = body.find("event: ready\n");
+  return at != std::string_view::npos && body.find("\n\n", at) != std::string_view::npos;
+}
+
+}  // namespace
+
+struct StreamClient::Conn {
+  uint64_t key = 0;
+  int fd = -1;
+  bool connecting = false;
+  bool watching_out = false;
+  bool ready = false;
+  std::string out;
+  size_t out_done = 0;
+  std::string in;  // the answer so far; dropped once the stream is ready
+};
+
+StreamClient::StreamClient(const sockaddr_storage& address, socklen_t address_len,
+                           std::string host_header, std::string prefix)
+    : address_(address),
+      address_len_(address_len),
+      host_header_(std::move(host_header)),
+      prefix_(std::move(prefix)),
+      epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
+  if (epoll_fd_ < 0) throw std::runtime_error(ErrnoText("epoll_create1", errno));
+}
+
+StreamClient::~StreamClient() {
+  for (auto& [key, c] : conns_) close(c->fd);
+  close(epoll_fd_);
+}
+
+void StreamClient::Open(uint64_t key, std::string_view path, std::string_view bearer) {
+  auto owned = std::make_unique<Conn>();
+  Conn* c = owned.get();
+  c->key = key;
+  conns_[key] = std::move(owned);
+  std::string& w = c->out;
+  w.reserve(160 + bearer.size());
+  w.append("GET ").append(prefix_).append(path).append(" HTTP/1.1\r\nHost: ");
+  w.append(host_header_).append("\r\nUser-Agent: tokensim\r\nAccept: text/event-stream\r\n");
+  if (!bearer.empty()) w.append("Authorization: Bearer ").append(bearer).append("\r\n");
+  w.append("\r\n");
+  c->fd = socket(address_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (c->fd < 0) return End(c, {.error = ErrnoText("socket", errno)});
+  const int one = 1;
+  setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  // Abortive close: the kernel sends RST at once, so the server's next write (or its pending
+  // read) on a stream we hung up fails. With an orderly close the first write after it still
+  // succeeds, and the server's view of open streams would lag by a write.
+  const linger abortive{1, 0};
+  setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof(abortive));
+  if (connect(c->fd, reinterpret_cast<const sockaddr*>(&address_), address_len_) != 0) {
+    if (errno != EINPROGRESS) return End(c, {.error = ErrnoText("connect", errno)});
+    c->connecting = true;
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLOUT;
+  ev.data.ptr = c;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+    return End(c, {.error = ErrnoText("epoll_ctl", errno)});
+  }
+  c->watching_out = true;
+  if (!c->connecting) Flush(c);
+}
+
+void StreamClient::Close(uint64_t key) {
+  auto it = conns_.find(key);
+  if (it == conns_.end()) return;
+  Conn* c = it->second.get();
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
+  close(c->fd);
+  c->fd = -1;
+  closed_.push_back(std::move(it->second));
+  conns_.erase(it);
+}
+
+void StreamClient::End(Conn* c, HttpOutcome outcome) {
+  events_.push_back({c->key, Event::Kind::kEnded, std::move(outcome)});
+  if (c->fd >= 0) {
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
+    close(c->fd);
+    c->fd = -1;
+  }
+  auto it = conns_.find(c->key);
+  closed_.push_back(std::move(it->second));
+  conns_.erase(it);
+}
+
+void StreamClient::Watch(Conn* c, bool out) {
+  if (c->watching_out == out) return;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP | (out ? EPOLLOUT : 0u);
+  ev.data.ptr = c;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->fd, &ev);
+  c->watching_out = out;
+}
+
+void StreamClient::Flush(Conn* c) {
+  while (c->out_done < c->out.size()) {
+    const ssize_t n = send(c->fd, c->out.data() + c->out_done, c->out.size() - c->out_done, MSG_NOSIGNAL);
+    if (n > 0) {
+      c->out_done += static_cast<size_t>(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Watch(c, true);
+    return End(c, {.error = ErrnoText("send", errno)});
+  }
+  c->out.clear();
+  c->out.shrink_to_fit();
+  Watch(c, false);
+}
+
+std::vector<StreamClient::Event> StreamClient::Process() {
+  epoll_event ready[256];
+  const int n = epoll_wait(epoll_fd_, ready, 256, 0);
+  for (int i = 0; i < n; ++i) {
+    auto* c = static_cast<Conn*>(ready[i].data.ptr);
+    if (c->fd >= 0) OnEvent(c, ready[i].events);  // closed earlier in this round: skipped
+  }
+  closed_.clear();
+  return std::move(events_);
+}
+
+void StreamClient::OnEvent(Conn* c, uint32_t events) {
+  if (c->connecting) {
+    if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return;
+    int err = 0;
+    socklen_t len = sizeof(err);
+    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) return End(c, {.error = ErrnoText("connect", err)});
+    c->connecting = false;
+    Flush(c);
+    if (c->fd < 0) return;
+  } else if ((events & EPOLLOUT) != 0 && c->out_done < c->out.size()) {
+    Flush(c);
+    if (c->fd < 0) return;
+  }
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) Read(c);
+}
+
+void StreamClient::Read(Conn* c) {
+  bool eof = false;
+  int err = 0;
+  while (true) {
+    const ssize_t n = recv(c->fd, scratch_.data(), scratch_.size(), 0);
+    if (n > 0) {
+      // After ready, what the stream sends (heartbeats, events) is not kept.
+      if (!c->ready) c->in.append(scratch_.data(), static_cast<size_t>(n));
+      if (static_cast<size_t>(n) < scratch_.size()) break;  // drained
+      continue;
+    }
+    if (n == 0) {
+      eof = true;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      err = errno;
+      eof = true;
+    }
+    break;
+  }
+  if (c->ready) {
+    if (eof) End(c, {});
+    return;
+  }
+  HttpResponseResult whole = ParseHttpResponse(c->in, eof);
+  if (auto* e = std::get_if<HttpResponseError>(&whole)) return End(c, {.error = e->message});
+  HttpOutcome answer;
+  if (auto* r = std::get_if<HttpResponse>(&whole)) {
+    answer = {.status = r->status, .body = std::move(r->body)};
+  } else if (const size_t head_end = c->in.find("\r\n\r\n"); head_end != std::string::npos) {
+    // Not whole yet. A 200 answer to a stream ends only with its connection: read its head
+    // alone, then look for the ready event in what follows.
+    HttpResponseResult head = ParseHttpResponse(std::string_view(c->in).substr(0, head_end + 4), true);
+    if (auto* h = std::get_if<HttpResponse>(&head); h != nullptr && h->status == 200) {
+      answer = {.status = 200, .body = c->in.substr(head_end + 4)};
+    }
+  }
+  if (answer.status == 200 && HasReadyEvent(answer.body)) {
+    c->ready = true;
+    c->in.clear();
+    c->in.shrink_to_fit();
+    events_.push_back({c->key, Event::Kind::kReady, std::move(answer)});
+    if (eof) End(c, {});
+    return;
+  }
+  if (std::holds_alternative<HttpResponse>(whole)) return End(c, std::move(answer));
+  if (err != 0) return End(c, {.error = ErrnoText("recv", err)});
+  if (eof) End(c, {.error = "the connection closed before the answer was complete"});
+}
+
+}  // namespace tokensim
