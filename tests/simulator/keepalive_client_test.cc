@@ -4,6 +4,7 @@
 
 #include "tokensim/keepalive_client.h"
 #include "tokensim/http_load.h"
+#include "tokensim/stream_client.h"
 #include "tokensim/wake_signal.h"
 
 #include <arpa/inet.h>
@@ -15,8 +16,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -290,6 +293,122 @@ TEST(HttpLoadTest, QueryEscapeKeepsOnlyUnreservedCharacters) {
   EXPECT_EQ(HttpLoad::QueryEscape("a b&c=d/+%"), "a%20b%26c%3Dd%2F%2B%25");
   EXPECT_EQ(HttpLoad::QueryEscape(std::string("\n\0\xff", 3)), "%0A%00%FF");
   EXPECT_EQ(HttpLoad::QueryEscape(""), "");
+}
+
+// Streams of a StreamClient aimed at `url`'s server.
+StreamClient StreamsTo(const std::string& url) {
+  KeepAliveClient endpoint(url, 1);
+  return StreamClient(endpoint.address(), endpoint.address_len(), endpoint.host_header(),
+                      endpoint.prefix());
+}
+
+// Processes until `n` events have arrived or `bound` has passed, and returns them.
+std::vector<StreamClient::Event> EventsOf(StreamClient& client, size_t n,
+                                          std::chrono::milliseconds bound = std::chrono::seconds(10)) {
+  std::vector<StreamClient::Event> all;
+  const auto give_up = std::chrono::steady_clock::now() + bound;
+  while (all.size() < n && std::chrono::steady_clock::now() < give_up) {
+    pollfd p{client.poll_fd(), POLLIN, 0};
+    poll(&p, 1, client.has_events() ? 0 : 100);
+    for (auto& e : client.Process()) all.push_back(std::move(e));
+  }
+  return all;
+}
+
+const char kStreamHead[] =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
+
+TEST(StreamClientTest, AStreamIsReadyOnceItsReadyEventIsWholeAndEndsWhenTheServerCloses) {
+  std::promise<std::string> head_read;
+  std::atomic<bool> go_on{false};
+  ScriptedServer server([&](int fd) {
+    head_read.set_value(ReadHead(fd));
+    SendAll(fd, kStreamHead);
+    SendAll(fd, "event: rea");
+    SendAll(fd, "dy\ndata: {}\n");
+    // The blank line that ends the event comes only once the client has seen no ready yet.
+    while (!go_on) std::this_thread::yield();
+    SendAll(fd, "\n: heartbeat\n\n");
+  });
+  StreamClient client = StreamsTo(server.url());
+  client.Open(7, "/operator/api/events/stream?token=abc", "s3cret");
+  // Not ready on a partial event (given 300 ms to be wrong).
+  EXPECT_TRUE(EventsOf(client, 1, std::chrono::milliseconds(300)).empty());
+  go_on = true;
+  const auto events = EventsOf(client, 2);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].key, 7u);
+  EXPECT_EQ(events[0].kind, StreamClient::Event::Kind::kReady);
+  EXPECT_EQ(events[0].outcome.status, 200);
+  EXPECT_NE(events[0].outcome.body.find("event: ready\ndata: {}\n\n"), std::string::npos);
+  EXPECT_EQ(events[1].key, 7u);
+  EXPECT_EQ(events[1].kind, StreamClient::Event::Kind::kEnded);  // the handler returned: closed
+  const std::string head = head_read.get_future().get();
+  EXPECT_EQ(head.rfind("GET /operator/api/events/stream?token=abc HTTP/1.1\r\n", 0), 0u) << head;
+  EXPECT_NE(head.find("\r\nAuthorization: Bearer s3cret\r\n"), std::string::npos) << head;
+  EXPECT_EQ(client.open(), 0);
+}
+
+TEST(StreamClientTest, ARefusalIsReadWholeAndEndsTheStream) {
+  ScriptedServer server([](int fd) {
+    ReadHead(fd);
+    const std::string body = R"({"error":"invalid_token"})";
+    SendAll(fd, "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body);
+    char c;
+    recv(fd, &c, 1, 0);  // the client closes
+  });
+  StreamClient client = StreamsTo(server.url());
+  client.Open(1, "/s", "");
+  const auto events = EventsOf(client, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, StreamClient::Event::Kind::kEnded);
+  EXPECT_EQ(events[0].outcome.status, 401);
+  EXPECT_EQ(events[0].outcome.body, R"({"error":"invalid_token"})");
+  EXPECT_TRUE(events[0].outcome.error.empty());
+}
+
+TEST(StreamClientTest, AConnectionClosedBeforeTheAnswerOrRefusedIsAnError) {
+  ScriptedServer server([](int fd) { ReadHead(fd); });
+  StreamClient client = StreamsTo(server.url());
+  client.Open(1, "/s", "");
+  auto events = EventsOf(client, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, StreamClient::Event::Kind::kEnded);
+  EXPECT_EQ(events[0].outcome.status, 0);
+  EXPECT_FALSE(events[0].outcome.error.empty());
+
+  StreamClient nobody = StreamsTo("http://127.0.0.1:1");  // nothing listens on port 1
+  nobody.Open(2, "/s", "");
+  events = EventsOf(nobody, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].key, 2u);
+  EXPECT_EQ(events[0].outcome.error, "connect: Connection refused");
+}
+
+TEST(StreamClientTest, HangingUpResetsTheConnectionSoTheServerNoticesAtOnce) {
+  std::atomic<int> server_read{1};  // what the server's read after ready returned
+  std::atomic<int> server_errno{0};
+  {
+    ScriptedServer server([&](int fd) {
+      ReadHead(fd);
+      SendAll(fd, std::string(kStreamHead) + "event: ready\ndata: {}\n\n");
+      char c;
+      server_read = static_cast<int>(recv(fd, &c, 1, 0));
+      server_errno = errno;
+    });
+    StreamClient client = StreamsTo(server.url());
+    client.Open(3, "/s", "");
+    const auto events = EventsOf(client, 1);
+    ASSERT_EQ(events.size(), 1u);
+    ASSERT_EQ(events[0].kind, StreamClient::Event::Kind::kReady);
+    client.Close(3);
+    EXPECT_EQ(client.open(), 0);
+    // No event for a stream we hung up (given 300 ms to be wrong).
+    EXPECT_TRUE(EventsOf(client, 1, std::chrono::milliseconds(300)).empty());
+  }  // ~ScriptedServer joins the handler: its read has returned
+  EXPECT_EQ(server_read, -1);
+  EXPECT_EQ(server_errno, ECONNRESET);  // a reset, not an orderly end of stream
 }
 
 bool Readable(int fd) {

@@ -1,12 +1,10 @@
 #pragma once
 // HttpLoad: many concurrent HTTP requests and Server-Sent-Events streams driven from one
-// thread. Streams use libcurl's multi interface (measured on this kind of machine: one thread
-// holds 1000 streams). Requests to an http:// URL go over tokensim's own KeepAliveClient, which
-// costs the thread about a third of what a libcurl transfer does (keepalive_client.h); https://
-// requests use libcurl. At most `max_parallel` requests, and as many stream opens not yet
-// answered, are on the wire at once; the rest queue in order. So a server sized for
-// 2 × max_parallel connections beyond its stream cap never has to queue one (civetweb serves a
-// connection per thread). Open streams are not counted: the service caps them itself.
+// thread. To an http:// URL, requests go over tokensim's own KeepAliveClient and streams over
+// its StreamClient, each costing the thread a fraction of a libcurl transfer
+// (docs/benchmarks.md); to https://, both use libcurl's multi interface. At most
+// `max_parallel` requests, and as many stream opens not yet answered, are on the wire at once;
+// the rest queue in order. Open streams are not counted: the service caps them itself.
 //
 // Callbacks run inside Pump() on the calling thread and may start or close transfers.
 // Not thread-safe: use from one thread.
