@@ -65,7 +65,6 @@ class StreamClient {
   void OnEvent(Conn* c, uint32_t events);
   void Read(Conn* c);
   void End(Conn* c, HttpOutcome outcome);
-  void Watch(Conn* c, bool out);
 
   const sockaddr_storage address_;
   const socklen_t address_len_;

@@ -29,7 +29,6 @@ struct StreamClient::Conn {
   uint64_t key = 0;
   int fd = -1;
   bool connecting = false;
-  bool watching_out = false;
   bool ready = false;
   std::string out;
   size_t out_done = 0;
@@ -75,13 +74,15 @@ void StreamClient::Open(uint64_t key, std::string_view path, std::string_view be
     if (errno != EINPROGRESS) return End(c, {.error = ErrnoText("connect", errno)});
     c->connecting = true;
   }
+  // Edge-triggered: one registration for the connection's life, no change of mask when the
+  // request is out (a stream costs the thread a handful of system calls; each counts). So
+  // every read goes on until the socket is drained.
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLOUT;
+  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLOUT | EPOLLET;
   ev.data.ptr = c;
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
     return End(c, {.error = ErrnoText("epoll_ctl", errno)});
   }
-  c->watching_out = true;
   if (!c->connecting) Flush(c);
 }
 
@@ -89,8 +90,7 @@ void StreamClient::Close(uint64_t key) {
   auto it = conns_.find(key);
   if (it == conns_.end()) return;
   Conn* c = it->second.get();
-  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
-  close(c->fd);
+  close(c->fd);  // which also takes it out of the epoll set
   c->fd = -1;
   closed_.push_back(std::move(it->second));
   conns_.erase(it);
@@ -99,22 +99,12 @@ void StreamClient::Close(uint64_t key) {
 void StreamClient::End(Conn* c, HttpOutcome outcome) {
   events_.push_back({c->key, Event::Kind::kEnded, std::move(outcome)});
   if (c->fd >= 0) {
-    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
-    close(c->fd);
+    close(c->fd);  // which also takes it out of the epoll set
     c->fd = -1;
   }
   auto it = conns_.find(c->key);
   closed_.push_back(std::move(it->second));
   conns_.erase(it);
-}
-
-void StreamClient::Watch(Conn* c, bool out) {
-  if (c->watching_out == out) return;
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP | (out ? EPOLLOUT : 0u);
-  ev.data.ptr = c;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->fd, &ev);
-  c->watching_out = out;
 }
 
 void StreamClient::Flush(Conn* c) {
@@ -125,12 +115,11 @@ void StreamClient::Flush(Conn* c) {
       continue;
     }
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Watch(c, true);
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // EPOLLOUT's next edge goes on
     return End(c, {.error = ErrnoText("send", errno)});
   }
   c->out.clear();
   c->out.shrink_to_fit();
-  Watch(c, false);
 }
 
 std::vector<StreamClient::Event> StreamClient::Process() {
@@ -169,8 +158,7 @@ void StreamClient::Read(Conn* c) {
     if (n > 0) {
       // After ready, what the stream sends (heartbeats, events) is not kept.
       if (!c->ready) c->in.append(scratch_.data(), static_cast<size_t>(n));
-      if (static_cast<size_t>(n) < scratch_.size()) break;  // drained
-      continue;
+      continue;  // edge-triggered: until EAGAIN
     }
     if (n == 0) {
       eof = true;
