@@ -424,7 +424,8 @@ std::variant<RunResult, ScenarioRunError> RunScenario(const Scenario& scenario, 
                                 "), which cannot be applied to a running --target"};
       }
     }
-    RealTime time;
+    vx11::RealClock wall;
+    RealTime time(wall);
     try {
       Engine engine(scenario, options, time, nullptr, options.target_url, options.principal_token);
       return engine.Run();

@@ -225,7 +225,8 @@ class LoadRun {
   }
 
   const LoadOptions& options_;
-  RealTime time_;  // the wall clock, paced as a --target scenario run is
+  vx11::RealClock wall_;
+  RealTime time_{wall_};  // paced as a --target scenario run is
   HttpLoad load_;
   const std::string principal_;
   std::vector<double> issue_, establish_;

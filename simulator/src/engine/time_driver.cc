@@ -59,7 +59,7 @@ void VirtualTime::Restart() { host_.Restart(); }
 
 void VirtualTime::StepWall(vx11::Duration by) { host_.StepWall(by); }
 
-RealTime::RealTime() : start_(clock_.Now()) {}
+RealTime::RealTime(const vx11::Clock& clock) : clock_(clock), start_(clock.Now()) {}
 
 Millis RealTime::DueThrough(Millis) const {
   return std::chrono::duration_cast<Millis>(clock_.Now() - start_);
@@ -67,9 +67,12 @@ Millis RealTime::DueThrough(Millis) const {
 
 void RealTime::WaitUntil(vx11::MonoTime when, const Meanwhile& meanwhile) const {
   for (;;) {
-    const int64_t left = std::chrono::duration_cast<Millis>(when - clock_.Now()).count();
-    if (left <= 0) return;
-    // A millisecond early: a wait may overrun, and a late start would count as latency.
+    const vx11::MonoTime now = clock_.Now();
+    if (now >= when) return;
+    // A millisecond early, then without blocking: a wait may overrun, and a late start would
+    // count as latency. Under a millisecond left is still a round of the client: at 1,000
+    // flows/s every wait is, and skipping them starved the client.
+    const int64_t left = std::chrono::duration_cast<Millis>(when - now).count();
     if (!meanwhile(static_cast<int>(std::clamp<int64_t>(left - 1, 0, 10)))) return;
   }
 }

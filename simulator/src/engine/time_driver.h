@@ -91,7 +91,8 @@ class VirtualTime final : public TimeDriver {
 
 class RealTime final : public TimeDriver {
  public:
-  RealTime();
+  // `clock`: the wall's monotonic time (vx11::RealClock; a ManualClock in tests); borrowed.
+  explicit RealTime(const vx11::Clock& clock);
 
   // Real time moves in at most 100 ms steps, so that what is due is sent close to its time.
   Millis Tick(Millis asked) const override { return std::min(asked, Millis(100)); }
@@ -107,11 +108,12 @@ class RealTime final : public TimeDriver {
 
   vx11::MonoTime Now() const { return clock_.Now(); }
   // Waits until the wall clock reaches `when`, calling `meanwhile` with waits that end before
-  // it (at most 10 ms each, so what falls due meanwhile is served on time), unless it says stop.
+  // it (at most 10 ms each, so what falls due meanwhile is served on time; 0 in its last
+  // millisecond), unless it says stop. Returns at once, calling nothing, if `when` has passed.
   void WaitUntil(vx11::MonoTime when, const Meanwhile& meanwhile) const;
 
  private:
-  vx11::RealClock clock_;
+  const vx11::Clock& clock_;
   const vx11::MonoTime start_;
 };
 
