@@ -103,7 +103,7 @@ class HttpLoad {
   void Start(Transfer* t);
   void StartQueuedStreams();
   void Finish(Transfer* t, int curl_code);
-  void FinishNative(Transfer* t);
+  void FinishStream(Transfer* t);
   void OnStreamEvents(std::vector<StreamClient::Event> events);
   void Release(Transfer* t);
 

@@ -362,34 +362,19 @@ void HttpLoad::Finish(Transfer* t, int curl_code) {
     done(outcome);
     return;
   }
-  streams_.erase(t->stream_id);
   if (t->ready) {
-    // Ended after ready: by us (close_after_ready) or by the server.
-    ++streams_ended_;
-    if (!t->close_after_ready) {
-      --open_streams_;
-      ++closed_by_server_;
-    }
     curl_easy_cleanup(t->easy);  // its connection is not reusable
     t->easy = nullptr;
-    Release(t);
-    return;
+  } else {
+    t->outcome.status = status;
+    if (curl_code != CURLE_OK) t->outcome.error = curl_easy_strerror(static_cast<CURLcode>(curl_code));
   }
-  --in_flight_;
-  --streams_in_flight_;
-  --stream_attempts_;
-  StartQueuedStreams();
-  t->outcome.status = status;
-  if (curl_code != CURLE_OK) t->outcome.error = curl_easy_strerror(static_cast<CURLcode>(curl_code));
-  StreamOpened opened = std::move(t->opened);
-  HttpOutcome outcome = std::move(t->outcome);
-  const uint64_t id = t->stream_id;
-  Release(t);
-  opened(id, outcome, false);
+  FinishStream(t);
 }
 
-// A StreamClient stream ended: as Finish() does for a libcurl one.
-void HttpLoad::FinishNative(Transfer* t) {
+// A stream ended, its outcome known (libcurl's, or StreamClient's): ready, by us
+// (close_after_ready) or by the server; or refused.
+void HttpLoad::FinishStream(Transfer* t) {
   streams_.erase(t->stream_id);
   if (t->ready) {
     ++streams_ended_;
@@ -520,7 +505,7 @@ void HttpLoad::Pump(int timeout_ms) {
       if (it == streams_.end() || it->second != d.t) continue;
     }
     if (d.t->easy == nullptr) {
-      FinishNative(d.t);
+      FinishStream(d.t);
     } else {
       Finish(d.t, d.code);
     }

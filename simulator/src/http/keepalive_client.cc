@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "socket_read.h"
 #include "tokensim/http_response.h"
 
 namespace tokensim {
@@ -205,26 +206,9 @@ void KeepAliveClient::OnEvent(Conn* c, uint32_t events) {
     if (c->fd < 0) return;
   }
   if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == 0) return;
-  bool eof = false;
-  int err = 0;
-  while (true) {
-    // Into a buffer kept for the purpose: growing `in` would zero-fill the space first.
-    const ssize_t n = recv(c->fd, scratch_.data(), scratch_.size(), 0);
-    if (n > 0) {
-      c->in.append(scratch_.data(), static_cast<size_t>(n));
-      if (static_cast<size_t>(n) < scratch_.size()) break;  // drained: spare the recv() that says EAGAIN
-      continue;
-    }
-    if (n == 0) {
-      eof = true;
-    } else if (errno == EINTR) {
-      continue;
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      err = errno;
-      eof = true;
-    }
-    break;
-  }
+  const socket_read::Result got = socket_read::ReceiveAvailable(c->fd, scratch_, &c->in, true);
+  const bool eof = got.eof;
+  const int err = got.error;
   if (!c->busy) {  // an idle connection the server closed (or spoke on): not reusable
     if (eof || !c->in.empty()) CloseConn(c);
     return;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <variant>
 
+#include "socket_read.h"
 #include "tokensim/http_response.h"
 
 namespace tokensim {
@@ -151,25 +152,12 @@ void StreamClient::OnEvent(Conn* c, uint32_t events) {
 }
 
 void StreamClient::Read(Conn* c) {
-  bool eof = false;
-  int err = 0;
-  while (true) {
-    const ssize_t n = recv(c->fd, scratch_.data(), scratch_.size(), 0);
-    if (n > 0) {
-      // After ready, what the stream sends (heartbeats, events) is not kept.
-      if (!c->ready) c->in.append(scratch_.data(), static_cast<size_t>(n));
-      continue;  // edge-triggered: until EAGAIN
-    }
-    if (n == 0) {
-      eof = true;
-    } else if (errno == EINTR) {
-      continue;
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      err = errno;
-      eof = true;
-    }
-    break;
-  }
+  // After ready, what the stream sends (heartbeats, events) is not kept. Edge-triggered:
+  // read until the socket would block.
+  const socket_read::Result got =
+      socket_read::ReceiveAvailable(c->fd, scratch_, c->ready ? nullptr : &c->in, false);
+  const bool eof = got.eof;
+  const int err = got.error;
   if (c->ready) {
     if (eof) End(c, {});
     return;
