@@ -54,6 +54,20 @@ json TtlJson(std::chrono::milliseconds ttl) {
   return static_cast<double>(ttl.count()) / 1000.0;
 }
 
+std::vector<std::string> NamesJson(const std::vector<Principal>& principals) {
+  std::vector<std::string> out;
+  for (const Principal& p : principals) out.push_back(Dump(json(p.name)));
+  return out;
+}
+
+// Appends `text` as a JSON string; only for text that needs no escaping (UUIDs, RFC 3339
+// timestamps, the service's own words).
+void AppendPlain(std::string& out, std::string_view text) {
+  out += '"';
+  out += text;
+  out += '"';
+}
+
 // `rest` after `delay` on the clock; at once when there is no delay.
 OperatorService::Answer After(Duration delay, std::function<OperatorService::Answer()> rest) {
   if (delay <= Duration::zero()) return rest();
@@ -70,6 +84,9 @@ OperatorService::OperatorService(const ServiceConfig& config, Clock& clock,
       clock_(clock),
       log_(std::move(logger)),
       principals_(config.principals),
+      principal_names_json_(NamesJson(config.principals)),
+      version_json_(Dump(json(config.version))),
+      ttl_json_(Dump(TtlJson(config.token_ttl))),
       store_({.ttl = config.token_ttl,
               .single_use = config.single_use_tokens,
               .max_active = config.max_active_tokens}),
@@ -141,7 +158,7 @@ OperatorService::Answer OperatorService::IssueToken(const HttpRequest& req) {
                ShortToken(presented), req.remote);
     return Now(Unauthorized("a principal token is required: Authorization: Bearer <token>"));
   }
-  const TokenId id = RandomTokenId();
+  const TokenId id = token_ids_.Next();
   const WallTime wall = clock_.WallNow();  // the token's created_at: its TTL runs from here
   const TokenStore::IssueResult issued = store_.Issue(id, *principal, clock_.Now());
   // Injected latency comes after the decision, as in Open().
@@ -169,9 +186,15 @@ HttpResponse OperatorService::FinishIssue(MonoTime start, TokenId id, WallTime w
   }
   metrics_.issue_duration.Observe(Seconds(clock_.Now() - start));
   HttpResponse r;
-  r.body = Dump(json{{"token", token},
-                     {"expires_in", TtlJson(config_.token_ttl)},
-                     {"expires_at", expires_at}});
+  // As Dump(json{{"token", ...}, {"expires_in", ...}, {"expires_at", ...}}) writes it.
+  r.body.reserve(128);
+  r.body += "{\"expires_at\":";
+  AppendPlain(r.body, expires_at);
+  r.body += ",\"expires_in\":";
+  r.body += ttl_json_;
+  r.body += ",\"token\":";
+  AppendPlain(r.body, token);
+  r.body += '}';
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }
@@ -231,7 +254,7 @@ OperatorService::Answer OperatorService::Open(const HttpRequest& req) {
   std::string stream_id;
   std::shared_ptr<StreamHub::Stream> stream;
   if (failure.empty()) {
-    stream_id = FormatTokenId(RandomTokenId());
+    stream_id = FormatTokenId(token_ids_.Next());
     stream = hub_.TryOpen(stream_id);
     if (stream && ephemeral) {
       const TokenStore::Lookup spent = store_.Use(*ephemeral, clock_.Now());
@@ -275,12 +298,18 @@ OperatorService::Answer OperatorService::FinishOpen(MonoTime start, std::string_
   return After(config_.inject_latency.establish, [this, start, stream = std::move(stream),
                                                    stream_id, kind, principal = *principal,
                                                    source]() -> Answer {
-    const std::string name = principals_.Name(principal);
+    const std::string& name = principals_.Name(principal);
+    // As Dump(json{{"stream_id", ...}, {"auth", ...}, {"principal", ...}}) writes it.
+    std::string ready = "{\"auth\":";
+    AppendPlain(ready, kind);
+    ready += ",\"principal\":";
+    ready += principal_names_json_[principal];
+    ready += ",\"stream_id\":";
+    AppendPlain(ready, stream_id);
+    ready += '}';
     OpenedStream opened{stream,
                         "retry: " + std::to_string(config_.stream_retry.count()) + "\n\n" +
-                            FormatSseEvent("ready", Dump(json{{"stream_id", stream_id},
-                                                              {"auth", kind},
-                                                              {"principal", name}}))};
+                            FormatSseEvent("ready", ready)};
     metrics_.establish_duration.Observe(Seconds(clock_.Now() - start));
     log_->debug("[SSE] stream {} opened: auth={} principal={} source={}", ShortToken(stream_id),
                 kind, name, source);
@@ -334,11 +363,16 @@ HttpResponse OperatorService::Health() {
   const TokenStore::Snapshot snap = store_.Purge(clock_.Now());
   LogExpiries(snap);
   HttpResponse r;
-  r.body = Dump(json{{"status", "ok"},
-                     {"service", "operator_backend"},
-                     {"version", config_.version},
-                     {"timestamp", FormatRfc3339(clock_.WallNow())},
-                     {"ephemeral_token_cache_size", snap.active}});
+  // As Dump(json{{"status", "ok"}, {"service", ...}, {"version", ...}, {"timestamp", ...},
+  // {"ephemeral_token_cache_size", ...}}) writes it.
+  r.body.reserve(160);
+  r.body += "{\"ephemeral_token_cache_size\":";
+  r.body += std::to_string(snap.active);
+  r.body += ",\"service\":\"operator_backend\",\"status\":\"ok\",\"timestamp\":";
+  AppendPlain(r.body, FormatRfc3339(clock_.WallNow()));
+  r.body += ",\"version\":";
+  r.body += version_json_;
+  r.body += '}';
   return r;
 }
 

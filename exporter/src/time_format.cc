@@ -1,28 +1,49 @@
 #include "vx11/time_format.h"
 
-#include <cstdio>
-#include <ctime>
-
 namespace vx11 {
 namespace {
 
-std::string Format(WallTime t, bool millis) {
-  const auto since_epoch = t.time_since_epoch();
-  const auto secs = std::chrono::floor<std::chrono::seconds>(since_epoch);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - secs);
-  const std::time_t tt = static_cast<std::time_t>(secs.count());
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[48];
-  if (millis) {
-    std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03d+00:00", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(ms.count()));
-  } else {
-    std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d+00:00", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+// Writes `v` as exactly `width` decimal digits (0 <= v < 10^width).
+char* Digits(char* out, int v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
   }
-  return buf;
+  return out + width;
+}
+
+// Nanoseconds in 64 bits reach from 1677 to 2262: every year has four digits.
+static_assert(std::chrono::duration_cast<std::chrono::years>(WallTime::duration::max()).count() <
+              9999 - 1970);
+
+std::string Format(WallTime t, bool millis) {
+  using namespace std::chrono;
+  const auto since_epoch = t.time_since_epoch();
+  const auto secs = floor<seconds>(since_epoch);
+  const int ms = static_cast<int>(duration_cast<milliseconds>(since_epoch - secs).count());
+  const auto day = floor<days>(secs);
+  const year_month_day ymd{sys_days{day}};
+  const int year = static_cast<int>(ymd.year());
+  // snprintf with its locale and format parsing was a tenth of a token request's cost.
+  const int of_day = static_cast<int>((secs - day).count());
+  char buf[32];
+  char* p = Digits(buf, year, 4);
+  *p++ = '-';
+  p = Digits(p, static_cast<int>(static_cast<unsigned>(ymd.month())), 2);
+  *p++ = '-';
+  p = Digits(p, static_cast<int>(static_cast<unsigned>(ymd.day())), 2);
+  *p++ = 'T';
+  p = Digits(p, of_day / 3600, 2);
+  *p++ = ':';
+  p = Digits(p, of_day / 60 % 60, 2);
+  *p++ = ':';
+  p = Digits(p, of_day % 60, 2);
+  if (millis) {
+    *p++ = '.';
+    p = Digits(p, ms, 3);
+  }
+  for (char c : {'+', '0', '0', ':', '0', '0'}) *p++ = c;
+  return std::string(buf, p);
 }
 
 }  // namespace

@@ -2,10 +2,12 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include <climits>
+#include <cstring>
 #include <stdexcept>
 
 namespace vx11 {
@@ -34,6 +36,21 @@ int HexValue(char c) {
 TokenId RandomTokenId() {
   TokenId id;
   FillRandom(&id, sizeof(id));
+  return id;
+}
+
+TokenIdSource::~TokenIdSource() { OPENSSL_cleanse(batch_.data(), batch_.size()); }
+
+TokenId TokenIdSource::Next() {
+  TokenId id;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (used_ == batch_.size()) {
+    FillRandom(batch_.data(), batch_.size());
+    used_ = 0;
+  }
+  std::memcpy(&id, batch_.data() + used_, sizeof(id));
+  OPENSSL_cleanse(batch_.data() + used_, sizeof(id));
+  used_ += sizeof(id);
   return id;
 }
 
@@ -107,11 +124,19 @@ std::string RandomPrincipalToken() {
 }
 
 PrincipalSet::PrincipalSet(std::vector<Principal> principals)
-    : principals_(std::move(principals)) {}
+    : principals_(std::move(principals)),
+      sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr), EVP_MD_free) {
+  if (!sha256_) throw std::runtime_error("OpenSSL has no SHA-256");
+}
 
 std::optional<uint32_t> PrincipalSet::Authenticate(std::string_view token) const {
   if (token.empty()) return std::nullopt;
-  const Sha256 presented = Sha256Of(token);
+  Sha256 presented;
+  if (EVP_Digest(token.data(), token.size(), presented.data(), nullptr,
+                 sha256_.get(), nullptr) != 1) {
+    throw std::runtime_error("SHA-256 failed: " +
+                             std::string(ERR_error_string(ERR_get_error(), nullptr)));
+  }
   std::optional<uint32_t> match;
   for (uint32_t i = 0; i < principals_.size(); ++i) {
     if (CRYPTO_memcmp(presented.data(), principals_[i].token_sha256.data(), presented.size()) ==

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "vx11/logging.h"
+#include "vx11/time_format.h"
 
 #include <nlohmann/json.hpp>
 
@@ -169,6 +170,48 @@ TEST_F(OperatorServiceTest, ForgedLineInTokenStaysInsideItsLogLine) {
     EXPECT_EQ(line.rfind("2026-01-03T20:00:00.000+00:00 ", 0), 0u) << line;
   }
   EXPECT_EQ(Grep(R"(MISMATCH: reason=malformed token=\\n2099-01\.\.\.)").size(), 1u) << logs_.str();
+}
+
+// The token, health and ready answers are written without an nlohmann object per request; they
+// must be the bytes nlohmann writes, whatever the config holds.
+TEST_F(OperatorServiceTest, AnswersAreTheBytesNlohmannWrites) {
+  using nlohmann::json;
+  const auto dump = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
+  for (const auto& [name, version, ttl] :
+       {std::tuple<std::string, std::string, std::chrono::milliseconds>{"ops", "7.0", 60s},
+        {"o\"p\\s\n\x01\u00e9", "v\"1\x7f", 1500ms},
+        {"bad utf-8 \xff\xc0", "\xe2\x82", 100ms}}) {
+    service_.reset();
+    config_.principals = {{name, Sha256Of(kPrincipal)}};
+    config_.version = version;
+    config_.token_ttl = ttl;
+    const HttpResponse issued = Service().Handle(
+        {.method = "POST", .path = std::string(kTokenPath), .authorization = "Bearer " + kPrincipal});
+    ASSERT_EQ(issued.status, 200);
+    const json token = json::parse(issued.body);
+    const json ttl_json = ttl.count() % 1000 == 0 ? json(ttl.count() / 1000)
+                                                  : json(static_cast<double>(ttl.count()) / 1000.0);
+    EXPECT_EQ(issued.body, dump(json{{"token", token["token"]},
+                                     {"expires_in", ttl_json},
+                                     {"expires_at", FormatRfc3339(clock_.WallNow() + ttl)}}));
+
+    const HttpResponse health = Service().Handle({.method = "GET", .path = "/operator/api/health"});
+    EXPECT_EQ(health.body, dump(json{{"status", "ok"},
+                                     {"service", "operator_backend"},
+                                     {"version", version},
+                                     {"timestamp", FormatRfc3339(clock_.WallNow())},
+                                     {"ephemeral_token_cache_size", 1}}));
+
+    auto opened = Open(token["token"].get<std::string>());
+    auto* stream = std::get_if<OperatorService::OpenedStream>(&opened);
+    ASSERT_NE(stream, nullptr);
+    const size_t data = stream->initial.find("data: ");
+    ASSERT_NE(data, std::string::npos) << stream->initial;
+    const std::string ready = stream->initial.substr(data + 6, stream->initial.find('\n', data) - data - 6);
+    EXPECT_EQ(ready, dump(json{{"stream_id", json::parse(ready)["stream_id"]},
+                               {"auth", "ephemeral"},
+                               {"principal", name}}));
+  }
 }
 
 class QuietServiceTest : public OperatorServiceTest {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
+#include <vector>
 
 namespace vx11 {
 namespace {
@@ -32,6 +34,29 @@ TEST(TokenIdTest, RandomIdsDiffer) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) seen.insert(FormatTokenId(RandomTokenId()));
   EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(TokenIdSourceTest, IdsDifferAcrossBatchesAndThreads) {
+  TokenIdSource source;
+  // Four threads, each through several batches of 256 ids.
+  std::vector<std::vector<TokenId>> drawn(4);
+  std::vector<std::thread> threads;
+  for (auto& ids : drawn) {
+    threads.emplace_back([&source, &ids] {
+      for (int i = 0; i < 1000; ++i) ids.push_back(source.Next());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> seen;
+  int zero = 0;
+  for (const auto& ids : drawn) {
+    for (const TokenId& id : ids) {
+      seen.insert(FormatTokenId(id));
+      zero += id == TokenId{};
+    }
+  }
+  EXPECT_EQ(seen.size(), 4000u);
+  EXPECT_EQ(zero, 0);  // a wiped slot is never handed out
 }
 
 TEST(TokenTest, ShortTokenShowsEightCharacters) {

@@ -104,6 +104,14 @@ class OperatorService {
   Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
   const PrincipalSet principals_;
+  // The answers' JSON values that come from the config, written (and escaped) by nlohmann once:
+  // the rest of a token, health or ready answer is constant text, UUIDs, timestamps and
+  // integers, which need no escaping. Building and dumping an nlohmann object per request was a
+  // fifth of a token request's cost.
+  const std::vector<std::string> principal_names_json_;  // by principal index
+  const std::string version_json_;
+  const std::string ttl_json_;
+  TokenIdSource token_ids_;  // ephemeral tokens and stream ids
   TokenStore store_;
   ServiceMetrics metrics_;
   StreamHub hub_;
