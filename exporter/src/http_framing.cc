@@ -4,10 +4,28 @@
 // Boost.URL compiled into this library (header-only mode): exactly one file includes it.
 #include <boost/url/src.hpp>
 
-#include <sstream>
+#include <stdexcept>
 
 namespace vx11::http_framing {
 namespace {
+
+template <typename Body>
+void AppendWireOf(const http::response<Body>& message, std::string& out) {
+  http::response_serializer<Body> serializer{message};
+  boost::beast::error_code ec;
+  while (!serializer.is_done()) {
+    size_t n = 0;
+    serializer.next(ec, [&](boost::beast::error_code&, const auto& buffers) {
+      for (const auto b : boost::beast::buffers_range_ref(buffers)) {
+        out.append(static_cast<const char*>(b.data()), b.size());
+        n += b.size();
+      }
+    });
+    // In-memory bodies have no way to fail.
+    if (ec) throw std::logic_error("serializing an answer: " + ec.message());
+    serializer.consume(n);
+  }
+}
 
 HttpResponse Closing(HttpResponse r) {
   r.headers.emplace_back("Connection", "close");
@@ -157,9 +175,13 @@ std::string StreamHeader(unsigned version) {
   head.set(http::field::cache_control, "no-cache");
   head.set("X-Accel-Buffering", "no");
   head.keep_alive(false);
-  std::ostringstream out;
-  out << head.base();
-  return out.str();
+  std::string out;
+  AppendWireOf(head, out);
+  return out;
+}
+
+void AppendWire(const http::response<http::string_body>& message, std::string& out) {
+  AppendWireOf(message, out);
 }
 
 std::string AnswerOnce(std::string_view bytes, OperatorService& service) {
@@ -180,34 +202,34 @@ std::string AnswerOnce(std::string_view bytes, OperatorService& service) {
     if (ec) break;
   }
   if (!ec && !parser.is_done()) return "";  // the server would wait for more bytes
-  std::ostringstream out;
+  std::string out;
   if (ec) {
-    out << ToBeast(ParseError(ec, max_body), 11, false);
-    return out.str();
+    AppendWire(ToBeast(ParseError(ec, max_body), 11, false), out);
+    return out;
   }
   const unsigned version = parser.get().version();
   if (auto refused = CheckFraming(parser)) {
-    out << ToBeast(std::move(*refused), version, false);
-    return out.str();
+    AppendWire(ToBeast(std::move(*refused), version, false), out);
+    return out;
   }
   auto mapped = ToServiceRequest(parser.get(), "127.0.0.1");
   if (auto* own = std::get_if<HttpResponse>(&mapped)) {
-    out << ToBeast(std::move(*own), version, parser.get().keep_alive());
-    return out.str();
+    AppendWire(ToBeast(std::move(*own), version, parser.get().keep_alive()), out);
+    return out;
   }
   const HttpRequest& req = std::get<HttpRequest>(mapped);
   if (IsStreamRequest(req)) {
     auto opened = service.OpenStream(req);
     if (auto* refused = std::get_if<HttpResponse>(&opened)) {
-      out << ToBeast(std::move(*refused), version, parser.get().keep_alive());
-      return out.str();
+      AppendWire(ToBeast(std::move(*refused), version, parser.get().keep_alive()), out);
+      return out;
     }
     auto& stream = std::get<OperatorService::OpenedStream>(opened);
     service.CloseStream(stream.stream);
     return StreamHeader(version) + stream.initial;
   }
-  out << ToBeast(service.Handle(req), version, parser.get().keep_alive());
-  return out.str();
+  AppendWire(ToBeast(service.Handle(req), version, parser.get().keep_alive()), out);
+  return out;
 }
 
 }  // namespace vx11::http_framing

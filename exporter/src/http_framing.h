@@ -57,6 +57,11 @@ bool IsStreamRequest(const HttpRequest& request);
 http::response<http::string_body> ToBeast(HttpResponse response, unsigned version,
                                           bool keep_alive);
 
+// Appends the wire bytes of `message`, as Beast's serializer writes them, to `out`: one buffer
+// for one socket write. (Beast's own async write walks the message's buffer sequence again at
+// every step, which cost a token request more than the rest of its answer did.)
+void AppendWire(const http::response<http::string_body>& message, std::string& out);
+
 // The status line and headers of an opened stream (no length: it ends with the connection).
 std::string StreamHeader(unsigned version);
 

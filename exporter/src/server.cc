@@ -315,8 +315,10 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
                               bool head = false) {
     auto message = framing::ToBeast(std::move(r), version, keep_alive);
     if (head) message.body().clear();  // Content-Length stays that of the GET answer
+    wire_.clear();
+    framing::AppendWire(message, wire_);
     stream_.expires_after(config().request_timeout);
-    auto [ec, n] = co_await http::async_write(stream_, message, kNoThrow);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(wire_), kNoThrow);
     co_return !ec && message.keep_alive();
   }
 
@@ -330,6 +332,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
     stream_.expires_never();
     buffer_.clear();
     buffer_.shrink_to_fit();
+    wire_ = std::string();
     // A read kept pending notices a client that hangs up at once, without waiting for a
     // write to fail (a closed stream left in CLOSE_WAIT holds its slot and descriptor).
     asio::co_spawn(loop_.ctx, WatchHangUp(shared_from_this()), asio::detached);
@@ -380,6 +383,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
   Loop& loop_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  std::string wire_;  // the answer being written; its capacity kept between requests
   std::string remote_;
   // Stream mode only.
   std::shared_ptr<StreamHub::Stream> sse_;
