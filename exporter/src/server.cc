@@ -132,12 +132,13 @@ class OperatorServer::Impl {
 // either side ends it.
 class OperatorServer::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Impl& server, Loop& loop, tcp::socket socket)
-      : server_(server), loop_(loop), stream_(std::move(socket)), wake_(loop.ctx), delay_(loop.ctx) {
-    beast::error_code ec;
-    const auto peer = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = peer.address().to_string();
-  }
+  Session(Impl& server, Loop& loop, tcp::socket socket, const tcp::endpoint& peer)
+      : server_(server),
+        loop_(loop),
+        stream_(std::move(socket)),
+        remote_(peer.address().to_string()),
+        wake_(loop.ctx),
+        delay_(loop.ctx) {}
 
   ~Session() {
     loop_.sessions.erase(this);
@@ -153,10 +154,11 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
   // On the loop's thread: whether the connection is waiting out an injected delay.
   bool delayed() const { return delaying_; }
 
-  // On the loop's thread: ends whatever the connection is doing.
-  void Close() {
+  // On the loop's thread: ends whatever the connection is doing. `peer_gone`: the client has
+  // closed or reset it already, and a shutdown would only fail.
+  void Close(bool peer_gone = false) {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    if (!peer_gone) stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
     hung_up_ = true;
     wake_.cancel();
@@ -367,9 +369,10 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
     char sink[128];
     for (;;) {
       auto [ec, n] = co_await self->stream_.async_read_some(asio::buffer(sink), kNoThrow);
-      if (ec) break;
+      if (!ec) continue;
+      self->Close(/*peer_gone=*/ec == asio::error::eof || ec == asio::error::connection_reset);
+      co_return;
     }
-    self->Close();
   }
 
   void Wake() {
@@ -466,7 +469,8 @@ asio::awaitable<void> OperatorServer::Impl::Accept() {
   asio::steady_timer backoff(loops_[0]->ctx);
   for (;;) {
     Loop& loop = *loops_[next_loop_++ % loops_.size()];
-    auto [ec, socket] = co_await acceptor_.async_accept(loop.ctx, kNoThrow);
+    tcp::endpoint peer;  // from accept() itself: no getpeername() per connection
+    auto [ec, socket] = co_await acceptor_.async_accept(loop.ctx, peer, kNoThrow);
     if (!acceptor_.is_open()) co_return;
     if (ec) {
       // Out of descriptors (EMFILE) and the like: the pending connection stays in the
@@ -477,7 +481,7 @@ asio::awaitable<void> OperatorServer::Impl::Accept() {
     }
     beast::error_code opt;
     socket.set_option(tcp::no_delay(true), opt);
-    auto session = std::make_shared<Session>(*this, loop, std::move(socket));
+    auto session = std::make_shared<Session>(*this, loop, std::move(socket), peer);
     asio::co_spawn(loop.ctx, Session::Run(std::move(session)), asio::detached);
   }
 }

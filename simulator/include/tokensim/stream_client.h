@@ -63,7 +63,7 @@ class StreamClient {
   struct Conn;
   void Flush(Conn* c);
   void OnEvent(Conn* c, uint32_t events);
-  void Read(Conn* c);
+  void Read(Conn* c, uint32_t events);
   void End(Conn* c, HttpOutcome outcome);
 
   const sockaddr_storage address_;

@@ -17,8 +17,9 @@ struct Result {
 
 // Receives into `scratch` (kept by the caller: growing a string first would zero-fill it) and
 // appends to `into` (null: drops the bytes), until the socket would block. `stop_short`: stop
-// at a read that did not fill `scratch`, sparing the recv() that says EAGAIN (level-triggered
-// callers only: an edge-triggered one must read until EAGAIN).
+// at a read that did not fill `scratch`, sparing the recv() that says EAGAIN: the socket was
+// drained at that read. Level-triggered callers may always; edge-triggered ones only when the
+// edge did not also bring the peer's hang-up (which raises no second edge).
 inline Result ReceiveAvailable(int fd, std::vector<char>& scratch, std::string* into,
                                bool stop_short) {
   for (;;) {

@@ -64,8 +64,8 @@ void StreamClient::Open(uint64_t key, std::string_view path, std::string_view be
   w.append("\r\n");
   c->fd = socket(address_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0) return End(c, {.error = ErrnoText("socket", errno)});
-  const int one = 1;
-  setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  // No TCP_NODELAY: the request is the connection's only write, and Nagle holds back only a
+  // write behind unacknowledged data.
   // Abortive close: the kernel sends RST at once, so the server's next write (or its pending
   // read) on a stream we hung up fails. With an orderly close the first write after it still
   // succeeds, and the server's view of open streams would lag by a write.
@@ -137,10 +137,12 @@ std::vector<StreamClient::Event> StreamClient::Process() {
 void StreamClient::OnEvent(Conn* c, uint32_t events) {
   if (c->connecting) {
     if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return;
-    int err = 0;
-    socklen_t len = sizeof(err);
-    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) return End(c, {.error = ErrnoText("connect", err)});
+    if ((events & (EPOLLERR | EPOLLHUP)) != 0) {  // writable alone: connected, nothing to ask
+      int err = 0;
+      socklen_t len = sizeof(err);
+      getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err != 0) return End(c, {.error = ErrnoText("connect", err)});
+    }
     c->connecting = false;
     Flush(c);
     if (c->fd < 0) return;
@@ -148,14 +150,16 @@ void StreamClient::OnEvent(Conn* c, uint32_t events) {
     Flush(c);
     if (c->fd < 0) return;
   }
-  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) Read(c);
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) Read(c, events);
 }
 
-void StreamClient::Read(Conn* c) {
-  // After ready, what the stream sends (heartbeats, events) is not kept. Edge-triggered:
-  // read until the socket would block.
-  const socket_read::Result got =
-      socket_read::ReceiveAvailable(c->fd, scratch_, c->ready ? nullptr : &c->in, false);
+void StreamClient::Read(Conn* c, uint32_t events) {
+  // After ready, what the stream sends (heartbeats, events) is not kept. Edge-triggered: the
+  // socket is drained once a read comes back short, as bytes arriving later raise a new edge;
+  // but a hang-up that came with this edge raises none, so then read on to the end.
+  const bool hung_up = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+  const socket_read::Result got = socket_read::ReceiveAvailable(
+      c->fd, scratch_, c->ready ? nullptr : &c->in, /*stop_short=*/!hung_up);
   const bool eof = got.eof;
   const int err = got.error;
   if (c->ready) {
