@@ -325,6 +325,9 @@ int main(int argc, char** argv) {
               inject_establish = "0s";
   CLI::App* load = app.add_subcommand(
       "load", "Measure the guide's latency SLOs under real-time load (loopback only)");
+  load->footer(
+      "The report's completed rate is flows done (stream ready, or failed) per second from the\n"
+      "start to the last one done: the holds after it do not count.");
   load->add_option("--rate", load_options.flows_per_second,
                    "Flows per second, each a token POST and a stream open (default 200, max 5000)");
   load->add_option("--duration", load_duration, "How long to offer load (default 10s, max 5m)");

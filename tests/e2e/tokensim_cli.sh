@@ -156,6 +156,9 @@ check "load: refuses non-loopback targets" test "$(status "$tokensim" load --tar
 check "load: streams held as asked" test "$(status "$tokensim" load --rate 300 --duration 3s --hold 4s)" = 0
 check "load: every stream held to the end" grep -q ', 900 streams held to the end of their hold$' "$work/stdout"
 check "load: no establishment errors" grep -qE '^SSE stream establishment +900 +0 ' "$work/stdout"
+# The completed rate is that of the flows (900 over 3 s), not diluted by the holds after them
+# (900 over 7 s would say 129/s).
+check "load: the completed rate leaves out the holds" awk '/completed [0-9]+ flows\/s/ { for (i = 1; i <= NF; ++i) if ($i == "completed") r = $(i + 1) } END { exit !(r >= 250 && r <= 310) }' "$work/stdout"
 check "load: a hold beyond the limit exits 2" test "$(status "$tokensim" load --hold 6m)" = 2
 # Errors are named by reason: a --target whose stream cap is 5, 20 flows held beyond it.
 export VX11_OPERATOR_PRINCIPAL_TOKEN=cli-load-principal

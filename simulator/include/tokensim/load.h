@@ -55,7 +55,9 @@ struct SloResult {
 
 struct LoadReport {
   double offered_per_second = 0;
-  double achieved_per_second = 0;  // completed flows / wall time
+  // Flows done (established, or failed) / time from the start to the last one done: holds
+  // after it do not count.
+  double achieved_per_second = 0;
   uint64_t streams_held = 0;       // streams that stayed open for their whole hold
   std::vector<LatencySummary> latencies;
   std::vector<SloResult> slos;
