@@ -185,7 +185,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       Answered answered(server_);
       framing::Parser parser;
       framing::Configure(parser, config().max_body_bytes);
-      if (auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kNoThrow); ec) {
+      if (auto ec = co_await ReadHeader(parser); ec) {
         answered.Now();
         if (Answerable(ec)) co_await Write(framing::ParseError(ec, config().max_body_bytes), 11, false);
         co_return;
@@ -235,6 +235,34 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       if (!co_await Write(std::get<HttpResponse>(std::move(r)), version, keep_alive, head)) {
         co_return;
       }
+    }
+  }
+
+  // What http::async_read_header does, with Beast's parser fed from the buffer here: a
+  // request that is in the buffer already (nearly every one) is parsed without a composed
+  // operation and its posted completion. Same errors, same limits: the parser's.
+  asio::awaitable<beast::error_code> ReadHeader(framing::Parser& parser) {
+    beast::error_code ec;
+    for (;;) {
+      if (buffer_.size() > 0) {
+        const size_t used = parser.put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (!ec && parser.is_header_done()) co_return ec;
+        if (ec && ec != http::error::need_more) co_return ec;
+        ec = {};
+        if (used > 0 && buffer_.size() > 0) continue;  // it stopped between parts
+      }
+      const size_t size = beast::read_size(buffer_, 65536);
+      if (size == 0) co_return http::error::buffer_overflow;
+      auto [rec, n] = co_await stream_.async_read_some(buffer_.prepare(size), kNoThrow);
+      if (rec == asio::error::eof) {
+        // As Beast: a connection closed part-way through a header is a partial message.
+        if (!parser.got_some()) co_return http::error::end_of_stream;
+        parser.put_eof(ec);
+        co_return ec;
+      }
+      if (rec) co_return rec;
+      buffer_.commit(n);
     }
   }
 
