@@ -509,8 +509,12 @@ asio::awaitable<void> OperatorServer::Impl::Accept() {
     }
     beast::error_code opt;
     socket.set_option(tcp::no_delay(true), opt);
-    auto session = std::make_shared<Session>(*this, loop, std::move(socket), peer);
-    asio::co_spawn(loop.ctx, Session::Run(std::move(session)), asio::detached);
+    // The session and its coroutine frames are allocated on the loop that frees them: memory
+    // malloc'ed on this thread and freed on another goes back through the other arena's lock.
+    asio::post(loop.ctx, [this, &loop, socket = std::move(socket), peer]() mutable {
+      auto session = std::make_shared<Session>(*this, loop, std::move(socket), peer);
+      asio::co_spawn(loop.ctx, Session::Run(std::move(session)), asio::detached);
+    });
   }
 }
 
