@@ -16,7 +16,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -26,6 +25,8 @@
 #include <vector>
 
 #include "http_framing.h"
+#include "listen_address.h"
+#include "read_header.h"
 
 namespace vx11 {
 namespace {
@@ -37,33 +38,6 @@ using tcp = asio::ip::tcp;
 namespace framing = http_framing;
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-
-// ":8011" (every interface), "127.0.0.1:0", "localhost:8011", "[::1]:8011".
-tcp::endpoint ResolveListenAddress(asio::io_context& ctx, const std::string& address) {
-  const auto fail = [&](const std::string& why) {
-    return std::runtime_error("cannot listen on \"" + address + "\": " + why);
-  };
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos) throw fail("expected host:port or :port");
-  std::string host = address.substr(0, colon);
-  const std::string port_text = address.substr(colon + 1);
-  unsigned port = 0;
-  const auto [end, ec] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535 ||
-      port_text.empty()) {
-    throw fail("the port must be a number from 0 to 65535");
-  }
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host.empty()) return tcp::endpoint(tcp::v4(), static_cast<uint16_t>(port));
-  boost::system::error_code rec;
-  tcp::resolver resolver(ctx);
-  const auto results = resolver.resolve(host, port_text, tcp::resolver::numeric_service, rec);
-  if (rec || results.empty()) throw fail("cannot resolve \"" + host + "\"");
-  return results.begin()->endpoint();
-}
 
 }  // namespace
 
@@ -185,7 +159,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       Answered answered(server_);
       framing::Parser parser;
       framing::Configure(parser, config().max_body_bytes);
-      if (auto ec = co_await ReadHeader(parser); ec) {
+      if (auto ec = co_await ReadHeader(stream_, buffer_, parser); ec) {
         answered.Now();
         if (Answerable(ec)) co_await Write(framing::ParseError(ec, config().max_body_bytes), 11, false);
         co_return;
@@ -235,34 +209,6 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       if (!co_await Write(std::get<HttpResponse>(std::move(r)), version, keep_alive, head)) {
         co_return;
       }
-    }
-  }
-
-  // What http::async_read_header does, with Beast's parser fed from the buffer here: a
-  // request that is in the buffer already (nearly every one) is parsed without a composed
-  // operation and its posted completion. Same errors, same limits: the parser's.
-  asio::awaitable<beast::error_code> ReadHeader(framing::Parser& parser) {
-    beast::error_code ec;
-    for (;;) {
-      if (buffer_.size() > 0) {
-        const size_t used = parser.put(buffer_.data(), ec);
-        buffer_.consume(used);
-        if (!ec && parser.is_header_done()) co_return ec;
-        if (ec && ec != http::error::need_more) co_return ec;
-        ec = {};
-        if (used > 0 && buffer_.size() > 0) continue;  // it stopped between parts
-      }
-      const size_t size = beast::read_size(buffer_, 65536);
-      if (size == 0) co_return http::error::buffer_overflow;
-      auto [rec, n] = co_await stream_.async_read_some(buffer_.prepare(size), kNoThrow);
-      if (rec == asio::error::eof) {
-        // As Beast: a connection closed part-way through a header is a partial message.
-        if (!parser.got_some()) co_return http::error::end_of_stream;
-        parser.put_eof(ec);
-        co_return ec;
-      }
-      if (rec) co_return rec;
-      buffer_.commit(n);
     }
   }
 
