@@ -11,18 +11,13 @@
 #include <variant>
 
 #include "socket_read.h"
+#include "sse_ready.h"
 #include "tokensim/http_response.h"
 
 namespace tokensim {
 namespace {
 
 std::string ErrnoText(const char* what, int err) { return std::string(what) + ": " + std::strerror(err); }
-
-// The ready event is complete once its blank line has arrived.
-bool HasReadyEvent(std::string_view body) {
-  const size_t at = body.find("event: ready\n");
-  return at != std::string_view::npos && body.find("\n\n", at) != std::string_view::npos;
-}
 
 }  // namespace
 
