@@ -1,7 +1,6 @@
 #include "tokensim/stream_client.h"
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
