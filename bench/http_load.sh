@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Loads the real operator-backend binary with wrk over loopback: GET /operator/api/health,
-# GET /metrics and POST /operator/api/events/sse-token, one after the other; then, in the same
-# run, nginx answering `return 200` (the reference ceiling for an HTTP/1.1 server on this
-# machine) with the same wrk settings, and prints POST sse-token as a fraction of it.
+# Loads the real operator-backend binary with wrk over loopback: GET /operator/api/health and
+# GET /metrics once each; then, in the same run, POST /operator/api/events/sse-token and nginx
+# answering `return 200` (the reference ceiling for an HTTP/1.1 server on this machine) in
+# turn, with the same wrk settings, and prints POST sse-token as a fraction of nginx.
 #
 # Usage: bench/http_load.sh [path/to/operator-backend]   (default: build/exporter/operator-backend)
-# Environment: DURATION (10s per endpoint), WRK_THREADS (2), WRK_CONNECTIONS (50).
+# Environment: DURATION (10s per wrk run), WRK_THREADS (2), WRK_CONNECTIONS (50), ROUNDS (3:
+# POST sse-token and nginx alternate this many times; the ratio printed last is the median).
 #
 # The server binds 127.0.0.1 on a port the kernel picks, with a principal token made up for
 # the run and logs at WARNING; it is stopped (by its pid) however the script ends. Each wrk run
@@ -18,6 +19,7 @@ binary=${1:-build/exporter/operator-backend}
 duration=${DURATION:-10s}
 threads=${WRK_THREADS:-2}
 connections=${WRK_CONNECTIONS:-50}
+rounds=${ROUNDS:-3}
 
 for tool in wrk curl ss; do
   command -v "$tool" >/dev/null || { echo "http_load: $tool not found" >&2; exit 1; }
@@ -66,15 +68,11 @@ rate_of_last() { awk '/^Requests\/sec:/ {print $2}' "$workdir/last"; }
 echo "$binary on $base; wrk -t$threads -c$connections -d$duration"
 run "$base/operator/api/health"
 run "$base/metrics"
-run -s "$workdir/post_token.lua" "$base/operator/api/events/sse-token"
-token_rate=$(rate_of_last)
-echo "== /metrics after the runs (token counters)"
-curl -sf --max-time 5 "$base/metrics" | grep '^vx11_operator_ephemeral_tokens_\(issued_total\|active\|rejected_total\)'
-
 nginx_bin=$(command -v nginx || true)
 [ -z "$nginx_bin" ] && [ -x /usr/sbin/nginx ] && nginx_bin=/usr/sbin/nginx
 if [ -z "$nginx_bin" ]; then
   echo "== nginx reference skipped: nginx not installed (Debian nginx-light)"
+  run -s "$workdir/post_token.lua" "$base/operator/api/events/sse-token"
   exit 0
 fi
 nginx_port=$(( port + 1 ))
@@ -105,7 +103,19 @@ for _ in $(seq 50); do
   curl -sf --max-time 1 "http://127.0.0.1:$nginx_port/" >/dev/null && break
   sleep 0.1
 done
-run "http://127.0.0.1:$nginx_port/"
-nginx_rate=$(rate_of_last)
-awk -v t="$token_rate" -v n="$nginx_rate" \
-  'BEGIN { printf "POST sse-token: %s req/s; nginx return 200: %s req/s; ratio %.2f\n", t, n, t / n }'
+# Rounds of the two, one after the other, so that a change in the machine's load (a
+# neighbour, a frequency step) falls on both: each round's ratio, then their median.
+ratios=()
+for round in $(seq "$rounds"); do
+  run -s "$workdir/post_token.lua" "$base/operator/api/events/sse-token"
+  token_rate=$(rate_of_last)
+  run "http://127.0.0.1:$nginx_port/"
+  nginx_rate=$(rate_of_last)
+  ratio=$(awk -v t="$token_rate" -v n="$nginx_rate" 'BEGIN { printf "%.2f", t / n }')
+  ratios+=("$ratio")
+  echo "round $round: POST sse-token $token_rate req/s; nginx return 200 $nginx_rate req/s; ratio $ratio"
+done
+echo "== /metrics after the runs (token counters)"
+curl -sf --max-time 5 "$base/metrics" | grep '^vx11_operator_ephemeral_tokens_\(issued_total\|active\|rejected_total\)'
+median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+echo "POST sse-token / nginx return 200, median of $rounds rounds: $median (rounds: ${ratios[*]})"

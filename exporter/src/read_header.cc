@@ -10,7 +10,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-asio::awaitable<beast::error_code> ReadHeader(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+asio::awaitable<beast::error_code> ReadHeader(asio::ip::tcp::socket& socket, beast::flat_buffer& buffer,
                                               http_framing::Parser& parser) {
   beast::error_code ec;
   for (;;) {
@@ -24,7 +24,7 @@ asio::awaitable<beast::error_code> ReadHeader(beast::tcp_stream& stream, beast::
     }
     const size_t size = beast::read_size(buffer, 65536);
     if (size == 0) co_return http::error::buffer_overflow;
-    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(size),
+    auto [rec, n] = co_await socket.async_read_some(buffer.prepare(size),
                                                     asio::as_tuple(asio::use_awaitable));
     if (rec == asio::error::eof) {
       // As Beast: a connection closed part-way through a header is a partial message.

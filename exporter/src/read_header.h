@@ -4,7 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "http_framing.h"
 
@@ -13,9 +13,9 @@ namespace vx11 {
 // What http::async_read_header does, with Beast's parser fed from `buffer` here: a request
 // that is in the buffer already (nearly every one on a keep-alive connection) is parsed
 // without a composed operation and its posted completion, which cost more than the parse.
-// Same errors and limits: the parser's. Reads go through `stream`, so its timeout applies.
-// Runs on the stream's executor; `stream`, `buffer` and `parser` outlive the call.
-boost::asio::awaitable<boost::beast::error_code> ReadHeader(boost::beast::tcp_stream& stream,
+// Same errors and limits: the parser's. The caller times the reads (SocketDeadline).
+// Runs on the socket's executor; `socket`, `buffer` and `parser` outlive the call.
+boost::asio::awaitable<boost::beast::error_code> ReadHeader(boost::asio::ip::tcp::socket& socket,
                                                             boost::beast::flat_buffer& buffer,
                                                             http_framing::Parser& parser);
 

@@ -11,7 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
@@ -27,6 +26,7 @@
 #include "http_framing.h"
 #include "listen_address.h"
 #include "read_header.h"
+#include "socket_deadline.h"
 
 namespace vx11 {
 namespace {
@@ -109,7 +109,8 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
   Session(Impl& server, Loop& loop, tcp::socket socket, const tcp::endpoint& peer)
       : server_(server),
         loop_(loop),
-        stream_(std::move(socket)),
+        socket_(std::move(socket)),
+        deadline_(socket_.get_executor(), std::min(server.config_.idle_timeout, server.config_.request_timeout)),
         remote_(peer.address().to_string()),
         wake_(loop.ctx),
         delay_(loop.ctx) {}
@@ -121,6 +122,8 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
 
   static asio::awaitable<void> Run(std::shared_ptr<Session> self) {
     self->loop_.sessions.insert(self.get());
+    asio::co_spawn(self->loop_.ctx, self->deadline_.Watch(self, [s = self.get()] { s->Close(); }),
+                   asio::detached);
     co_await self->Serve();
     self->Close();
   }
@@ -132,9 +135,10 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
   // closed or reset it already, and a shutdown would only fail.
   void Close(bool peer_gone = false) {
     beast::error_code ec;
-    if (!peer_gone) stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    if (!peer_gone) socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
     hung_up_ = true;
+    deadline_.Stop();
     wake_.cancel();
     delay_.cancel();
   }
@@ -147,19 +151,20 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       if (buffer_.size() == 0) {
         // Between requests only the idle timeout runs; the request timeout starts with the
         // first byte, so a slow client cannot hold a connection by trickling bytes.
-        stream_.expires_after(config().idle_timeout);
-        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(2048), kNoThrow);
+        deadline_.Begin(config().idle_timeout);
+        auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(2048), kNoThrow);
+        deadline_.End();
         if (ec) co_return;
         buffer_.commit(n);
       }
-      stream_.expires_after(config().request_timeout);
+      deadline_.Begin(config().request_timeout);  // until the request is read whole
       // A request has begun; whatever becomes of it, it is answered (or given up) once.
       server_.read_.fetch_add(1, std::memory_order_seq_cst);
       server_.Stir();
       Answered answered(server_);
       framing::Parser parser;
       framing::Configure(parser, config().max_body_bytes);
-      if (auto ec = co_await ReadHeader(stream_, buffer_, parser); ec) {
+      if (auto ec = co_await ReadHeader(socket_, buffer_, parser); ec) {
         answered.Now();
         if (Answerable(ec)) co_await Write(framing::ParseError(ec, config().max_body_bytes), 11, false);
         co_return;
@@ -173,9 +178,9 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       if (!parser.is_done()) {
         if (framing::Expects100Continue(parser)) {
           http::response<http::empty_body> go_on{http::status::continue_, version};
-          if (auto [ec, n] = co_await http::async_write(stream_, go_on, kNoThrow); ec) co_return;
+          if (auto [ec, n] = co_await http::async_write(socket_, go_on, kNoThrow); ec) co_return;
         }
-        if (auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kNoThrow); ec) {
+        if (auto [ec, n] = co_await http::async_read(socket_, buffer_, parser, kNoThrow); ec) {
           answered.Now();
           if (Answerable(ec)) {
             co_await Write(framing::ParseError(ec, config().max_body_bytes), version, false);
@@ -183,6 +188,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
           co_return;
         }
       }
+      deadline_.End();
       const bool keep_alive = parser.get().keep_alive();
       const bool head = parser.get().method() == http::verb::head;
       auto mapped = framing::ToServiceRequest(parser.get(), remote_);
@@ -232,9 +238,10 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
     bool done_ = false;
   };
 
-  // Errors a client can still be told about (not a timeout, reset or end of stream).
+  // Errors a client can still be told about (not a reset or end of stream, nor a read aborted
+  // by a timeout, which closes the connection).
   static bool Answerable(const beast::error_code& ec) {
-    return ec != beast::error::timeout && ec != http::error::end_of_stream &&
+    return ec != http::error::end_of_stream &&
            ec != asio::error::eof && ec != asio::error::connection_reset &&
            ec != asio::error::operation_aborted && ec != http::error::partial_message;
   }
@@ -293,8 +300,9 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
     if (head) message.body().clear();  // Content-Length stays that of the GET answer
     wire_.clear();
     framing::AppendWire(message, wire_);
-    stream_.expires_after(config().request_timeout);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(wire_), kNoThrow);
+    deadline_.Begin(config().request_timeout);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(wire_), kNoThrow);
+    deadline_.End();
     co_return !ec && message.keep_alive();
   }
 
@@ -305,7 +313,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
         if (auto self = weak.lock()) self->Wake();
       });
     });
-    stream_.expires_never();
+    deadline_.Stop();  // a stream has no timeout: it ends when either side ends it
     buffer_.clear();
     buffer_.shrink_to_fit();
     wire_ = std::string();
@@ -319,7 +327,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
     const bool served = !hung_up_;
     while (!hung_up_) {
       if (!batch.empty()) {
-        auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(batch), kNoThrow);
+        auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(batch), kNoThrow);
         if (ec) break;
       }
       if (!more) break;
@@ -342,7 +350,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
   static asio::awaitable<void> WatchHangUp(std::shared_ptr<Session> self) {
     char sink[128];
     for (;;) {
-      auto [ec, n] = co_await self->stream_.async_read_some(asio::buffer(sink), kNoThrow);
+      auto [ec, n] = co_await self->socket_.async_read_some(asio::buffer(sink), kNoThrow);
       if (!ec) continue;
       self->Close(/*peer_gone=*/ec == asio::error::eof || ec == asio::error::connection_reset);
       co_return;
@@ -358,7 +366,8 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
 
   Impl& server_;
   Loop& loop_;
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  SocketDeadline deadline_;  // idle and request timeouts, on real time
   beast::flat_buffer buffer_;
   std::string wire_;  // the answer being written; its capacity kept between requests
   std::string remote_;

@@ -448,6 +448,86 @@ TEST(ServerDelayTest, DelayedRequestsAreTimersOnTheClockNotThreads) {
   EXPECT_EQ(f.clock.Timers(), 0);
 }
 
+// Socket timeouts run on real time (the fixture's ManualClock does not move them). Each bound
+// is measured from a moment before the server can have started the timeout, so the lower
+// bound is exact; the upper bound is generous and well under the receive timeout (10 s), so
+// a server that never closes the connection fails it.
+ServiceConfig TimeoutConfig(std::chrono::milliseconds idle, std::chrono::milliseconds request) {
+  ServiceConfig c = HardeningConfig();
+  c.idle_timeout = idle;
+  c.request_timeout = request;
+  return c;
+}
+
+std::chrono::milliseconds Since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+const std::string kHealth = "GET /operator/api/health HTTP/1.1\r\nHost: t\r\n\r\n";
+
+TEST(ServerTimeoutTest, AConnectionThatSendsNothingClosesAtTheIdleTimeout) {
+  using namespace std::chrono_literals;
+  Fixture f(TimeoutConfig(300ms, 5s));
+  const auto start = std::chrono::steady_clock::now();
+  RawConnection c(f.server.port());
+  ASSERT_TRUE(c.connected());
+  EXPECT_EQ(c.ReadToClose(), "");  // closed unanswered
+  EXPECT_GE(Since(start), 300ms);
+  EXPECT_LT(Since(start), 3s);
+}
+
+TEST(ServerTimeoutTest, AHalfSentRequestClosesAtTheRequestTimeoutNotTheLongerIdleOne) {
+  using namespace std::chrono_literals;
+  Fixture f(TimeoutConfig(8s, 300ms));
+  RawConnection c(f.server.port());
+  ASSERT_TRUE(c.connected());
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.Send("GET /operator/api/health HTTP/1.1\r\nHo"));
+  EXPECT_EQ(c.ReadToClose(), "");
+  EXPECT_GE(Since(start), 300ms);
+  EXPECT_LT(Since(start), 3s);
+}
+
+TEST(ServerTimeoutTest, EachAnswerStartsTheIdleTimeoutAfresh) {
+  using namespace std::chrono_literals;
+  Fixture f(TimeoutConfig(400ms, 5s));
+  RawConnection c(f.server.port());
+  ASSERT_TRUE(c.connected());
+  // Eight requests 150 ms apart keep one connection for over a second, three idle timeouts.
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(c.Send(kHealth)) << i;
+    ASSERT_EQ(c.ReadUntil("}").rfind("HTTP/1.1 200 ", 0), 0u) << i;
+    std::this_thread::sleep_for(150ms);  // the gap under test, not a synchronisation
+  }
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.Send(kHealth));
+  ASSERT_EQ(c.ReadUntil("}").rfind("HTTP/1.1 200 ", 0), 0u);
+  EXPECT_EQ(c.ReadToClose(), "");
+  EXPECT_GE(Since(start), 400ms);
+  EXPECT_LT(Since(start), 3s);
+}
+
+TEST(ServerTimeoutTest, InjectedLatencyIsNoRequestTimeout) {
+  using namespace std::chrono_literals;
+  ServiceConfig config = TimeoutConfig(5s, 200ms);
+  config.inject_latency.issue = 1s;  // on the service's (manual) clock
+  Fixture f(config);
+  RawConnection c(f.server.port());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.Send("POST /operator/api/events/sse-token HTTP/1.1\r\nHost: t\r\n"
+                     "Authorization: Bearer " + kPrincipal + "\r\nContent-Length: 0\r\n\r\n"));
+  ASSERT_TRUE(ActivityReaches(f.server, 1, 0));
+  for (const auto give_up = std::chrono::steady_clock::now() + 10s;
+       f.clock.Timers() < 1 && std::chrono::steady_clock::now() < give_up;) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(f.clock.Timers(), 1);
+  // Twice the request timeout of real time with no socket operation under way.
+  std::this_thread::sleep_for(400ms);
+  f.clock.Advance(1s);
+  EXPECT_EQ(c.ReadUntil("\r\n\r\n").rfind("HTTP/1.1 200 ", 0), 0u);
+}
+
 TEST(ServerSlowConsumerTest, StreamThatNeverReadsIsDroppedAtItsQueueBound) {
   Fixture f(HardeningConfig());
   // A small receive window, never read: the kernel's buffers fill, then the stream's queue.
