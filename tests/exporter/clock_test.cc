@@ -82,8 +82,11 @@ TEST(ManualClockTest, AdvanceWakesWaitFor) {
     done = true;
   });
   while (!waiting) std::this_thread::yield();
-  // Advance takes the waiter's mutex before notifying, so this cannot be lost even if the
-  // waiter has not reached cv.wait yet.
+  // The waiter holds `mu` from before `waiting` is set until cv.wait releases it, so once we
+  // can take `mu` it is registered and waiting. (Seeing `waiting` alone is not enough: an
+  // Advance before WaitFor registers moves the waiter's deadline with it, and it would wait on
+  // for a wake-up that already happened.)
+  { std::lock_guard<std::mutex> registered(mu); }
   clock.Advance(1s);
   waiter.join();
   EXPECT_TRUE(done);
