@@ -45,7 +45,7 @@ std::string QueryParam(std::string_view query, std::string_view name) {
   return "";
 }
 
-std::string BearerToken(std::string_view authorization) {
+std::string_view BearerToken(std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer ";
   if (authorization.size() <= kScheme.size()) return "";
   for (size_t i = 0; i < kScheme.size(); ++i) {
@@ -54,7 +54,7 @@ std::string BearerToken(std::string_view authorization) {
   std::string_view token = authorization.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  return std::string(token);
+  return token;
 }
 
 HttpResponse JsonError(int status, std::string_view error, std::string_view detail) {

@@ -68,10 +68,12 @@ void AppendPlain(std::string& out, std::string_view text) {
   out += '"';
 }
 
-// `rest` after `delay` on the clock; at once when there is no delay.
-OperatorService::Answer After(Duration delay, std::function<OperatorService::Answer()> rest) {
+// `rest` after `delay` on the clock; at once when there is no delay (and then without
+// wrapping it in a std::function, which would allocate for its captures).
+template <typename F>
+OperatorService::Answer After(Duration delay, F rest) {
   if (delay <= Duration::zero()) return rest();
-  return OperatorService::Answer{HttpResponse{}, delay, std::move(rest)};
+  return OperatorService::Answer{HttpResponse{}, delay, std::function<OperatorService::Answer()>(std::move(rest))};
 }
 
 OperatorService::Answer Now(HttpResponse r) { return OperatorService::Answer{std::move(r)}; }
@@ -150,7 +152,7 @@ std::variant<HttpResponse, OperatorService::OpenedStream> OperatorService::OpenS
 
 OperatorService::Answer OperatorService::IssueToken(const HttpRequest& req) {
   const MonoTime start = clock_.Now();
-  const std::string presented = BearerToken(req.authorization);
+  const std::string_view presented = BearerToken(req.authorization);
   const auto principal = principals_.Authenticate(presented);
   if (!principal) {
     log_->warn("ephemeral_token request refused: missing or unknown principal (Authorization: {}) "
@@ -178,34 +180,33 @@ HttpResponse OperatorService::FinishIssue(MonoTime start, TokenId id, WallTime w
     r.headers.emplace_back("Retry-After", "1");
     return r;
   }
-  const std::string token = FormatTokenId(id);
-  const std::string expires_at = FormatRfc3339(wall + config_.token_ttl);
   if (log_->should_log(spdlog::level::info)) {
     log_->info("ephemeral_token issued: token={} principal={} created_at={} expires_at={}",
-               ShortToken(token), principals_.Name(principal), FormatRfc3339(wall), expires_at);
+               ShortToken(FormatTokenId(id)), principals_.Name(principal), FormatRfc3339(wall),
+               FormatRfc3339(wall + config_.token_ttl));
   }
   metrics_.issue_duration.Observe(Seconds(clock_.Now() - start));
   HttpResponse r;
   // As Dump(json{{"token", ...}, {"expires_in", ...}, {"expires_at", ...}}) writes it.
   r.body.reserve(128);
-  r.body += "{\"expires_at\":";
-  AppendPlain(r.body, expires_at);
-  r.body += ",\"expires_in\":";
+  r.body += "{\"expires_at\":\"";
+  AppendRfc3339(r.body, wall + config_.token_ttl);
+  r.body += "\",\"expires_in\":";
   r.body += ttl_json_;
-  r.body += ",\"token\":";
-  AppendPlain(r.body, token);
-  r.body += '}';
+  r.body += ",\"token\":\"";
+  AppendTokenId(r.body, id);
+  r.body += "\"}";
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }
 
 OperatorService::Answer OperatorService::Open(const HttpRequest& req) {
   const MonoTime start = clock_.Now();
-  const std::string header_token = BearerToken(req.authorization);
+  const std::string_view header_token = BearerToken(req.authorization);
   const std::string query_token = QueryParam(req.query, "token");
   // EventSource can only send the query; other clients may use the header.
   const bool from_query = !query_token.empty();
-  const std::string& presented = from_query ? query_token : header_token;
+  const std::string_view presented = from_query ? std::string_view(query_token) : header_token;
   const std::string_view source = from_query ? "query" : "header";
 
   std::optional<uint32_t> principal;
@@ -268,7 +269,8 @@ OperatorService::Answer OperatorService::Open(const HttpRequest& req) {
   }
   // Injected lookup latency comes after every decision above: in virtual time, requests racing
   // for the last slot are then decided in the order they arrived, not the order they wake.
-  auto rest = [this, start, lookup_start, failure, presented, source, stream = std::move(stream),
+  auto rest = [this, start, lookup_start, failure, presented = std::string(presented), source,
+               stream = std::move(stream),
                stream_id, kind, principal]() {
     if (lookup_start) metrics_.lookup_duration.Observe(Seconds(clock_.Now() - *lookup_start));
     return FinishOpen(start, failure, presented, source, stream, stream_id, kind, principal);

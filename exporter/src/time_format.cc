@@ -16,7 +16,7 @@ char* Digits(char* out, int v, int width) {
 static_assert(std::chrono::duration_cast<std::chrono::years>(WallTime::duration::max()).count() <
               9999 - 1970);
 
-std::string Format(WallTime t, bool millis) {
+void Append(std::string& out, WallTime t, bool millis) {
   using namespace std::chrono;
   const auto since_epoch = t.time_since_epoch();
   const auto secs = floor<seconds>(since_epoch);
@@ -43,12 +43,23 @@ std::string Format(WallTime t, bool millis) {
     p = Digits(p, ms, 3);
   }
   for (char c : {'+', '0', '0', ':', '0', '0'}) *p++ = c;
-  return std::string(buf, p);
+  out.append(buf, p);
 }
 
 }  // namespace
 
-std::string FormatRfc3339(WallTime t) { return Format(t, false); }
-std::string FormatRfc3339Millis(WallTime t) { return Format(t, true); }
+void AppendRfc3339(std::string& out, WallTime t) { Append(out, t, false); }
+
+std::string FormatRfc3339(WallTime t) {
+  std::string out;
+  Append(out, t, false);
+  return out;
+}
+
+std::string FormatRfc3339Millis(WallTime t) {
+  std::string out;
+  Append(out, t, true);
+  return out;
+}
 
 }  // namespace vx11

@@ -54,15 +54,22 @@ TokenId TokenIdSource::Next() {
   return id;
 }
 
-std::string FormatTokenId(TokenId id) {
-  std::string out(36, '-');
-  size_t pos = 0;
+void AppendTokenId(std::string& out, TokenId id) {
+  const size_t start = out.size();
+  out.resize(start + 36, '-');
+  size_t pos = start;
   for (int i = 0; i < 32; ++i) {
-    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+    const size_t at = pos - start;
+    if (at == 8 || at == 13 || at == 18 || at == 23) ++pos;
     const uint64_t word = i < 16 ? id.hi : id.lo;
     const int shift = 60 - 4 * (i % 16);
     out[pos++] = kHex[(word >> shift) & 0xf];
   }
+}
+
+std::string FormatTokenId(TokenId id) {
+  std::string out;
+  AppendTokenId(out, id);
   return out;
 }
 

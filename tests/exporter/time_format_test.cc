@@ -41,6 +41,14 @@ TEST(TimeFormatTest, WritesTheGuidesForm) {
   EXPECT_EQ(FormatRfc3339Millis(At(2026y / 12 / 31, 24h - 1ms)), "2026-12-31T23:59:59.999+00:00");
 }
 
+TEST(TimeFormatTest, AppendWritesAfterWhatIsThere) {
+  std::string out = "expires_at=";
+  AppendRfc3339(out, At(2026y / 1 / 3, 20h + 999ms));
+  EXPECT_EQ(out, "expires_at=2026-01-03T20:00:00+00:00");
+  AppendRfc3339(out, At(1970y / 1 / 1));
+  EXPECT_EQ(out, "expires_at=2026-01-03T20:00:00+00:001970-01-01T00:00:00+00:00");
+}
+
 TEST(TimeFormatTest, AgreesWithGmtimeOnCalendarBoundaries) {
   for (const sys_days day : {sys_days{1970y / 1 / 1}, sys_days{1969y / 12 / 31},
                              sys_days{2000y / 2 / 29}, sys_days{2000y / 3 / 1},

@@ -14,6 +14,17 @@ TEST(TokenIdTest, FormatsAsLowercaseUuid) {
   EXPECT_EQ(FormatTokenId(id), "bc3eceb7-0f3c-4d5e-9a1b-2c3d4e5f6a7b");
 }
 
+TEST(TokenIdTest, AppendWritesAfterWhatIsThere) {
+  const TokenId id{0xbc3eceb70f3c4d5eULL, 0x9a1b2c3d4e5f6a7bULL};
+  // Dashes sit at fixed places in the id, not in the string: a prefix of any length keeps them.
+  std::string out = "{\"token\":\"";
+  AppendTokenId(out, id);
+  EXPECT_EQ(out, "{\"token\":\"bc3eceb7-0f3c-4d5e-9a1b-2c3d4e5f6a7b");
+  AppendTokenId(out, TokenId{0, 0});
+  EXPECT_EQ(out, "{\"token\":\"bc3eceb7-0f3c-4d5e-9a1b-2c3d4e5f6a7b"
+                 "00000000-0000-0000-0000-000000000000");
+}
+
 TEST(TokenIdTest, ParseRoundTripsAndAcceptsUppercase) {
   const TokenId id = RandomTokenId();
   EXPECT_EQ(ParseTokenId(FormatTokenId(id)), id);

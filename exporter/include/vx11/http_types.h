@@ -30,8 +30,8 @@ struct HttpResponse {
 std::string QueryParam(std::string_view query, std::string_view name);
 
 // The credential of "Authorization: Bearer <credential>" (scheme case-insensitive); empty if
-// the header is absent or uses another scheme.
-std::string BearerToken(std::string_view authorization);
+// the header is absent or uses another scheme. A view into `authorization`.
+std::string_view BearerToken(std::string_view authorization);
 
 // {"error": error, "detail": detail} with `status`.
 HttpResponse JsonError(int status, std::string_view error, std::string_view detail);

@@ -50,6 +50,8 @@ class TokenIdSource {
 
 // "bc3eceb7-0f3c-4d5e-9a1b-2c3d4e5f6a7b".
 std::string FormatTokenId(TokenId id);
+// The same, appended to `out`.
+void AppendTokenId(std::string& out, TokenId id);
 
 // Accepts exactly the UUID form (either hex case); anything else is nullopt.
 std::optional<TokenId> ParseTokenId(std::string_view text);
