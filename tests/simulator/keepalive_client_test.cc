@@ -368,6 +368,89 @@ TEST(StreamClientTest, ARefusalIsReadWholeAndEndsTheStream) {
   EXPECT_TRUE(events[0].outcome.error.empty());
 }
 
+std::string Unauthorized() {
+  const std::string body = R"({"error":"invalid_token"})";
+  return "HTTP/1.1 401 Unauthorized\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+TEST(StreamClientTest, ARefusalKeptAliveCarriesTheNextOpenAndOneSaidCloseDoesNot) {
+  std::mutex mu;
+  std::vector<std::string> heads;  // guarded by mu
+  ScriptedServer server([&](int fd) {
+    for (int i = 0; i < 3; ++i) {
+      std::string head = ReadHead(fd);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        heads.push_back(std::move(head));
+      }
+      SendAll(fd, i < 2 ? Unauthorized()
+                        : "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    }
+    ReadHead(fd);  // until the client hangs up
+  });
+  StreamClient client = StreamsTo(server.url());
+  for (uint64_t key : {1, 2}) {
+    client.Open(key, "/s?token=" + std::to_string(key), "");
+    const auto events = EventsOf(client, 1);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].key, key);
+    EXPECT_EQ(events[0].outcome.status, 401);
+    EXPECT_EQ(events[0].outcome.body, R"({"error":"invalid_token"})");
+  }
+  client.Open(3, "/s?token=3", "");
+  auto events = EventsOf(client, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].outcome.status, 403);
+  EXPECT_EQ(server.accepted(), 1);  // all three on one connection
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(heads.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+      const std::string line = "GET /s?token=" + std::to_string(i + 1) + " HTTP/1.1\r\n";
+      EXPECT_EQ(heads[i].rfind(line, 0), 0u) << heads[i];
+    }
+  }
+  // Told to close, the client does not keep the connection: the next open is a new one.
+  client.Open(4, "/s", "");
+  events = EventsOf(client, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].outcome.status, 401);
+  EXPECT_EQ(server.accepted(), 2);
+  EXPECT_EQ(client.open(), 0);
+}
+
+TEST(StreamClientTest, AKeptConnectionTheServerClosedMeanwhileIsRetriedOnceOnANewOne) {
+  std::atomic<int> connections{0};
+  std::promise<void> first_read;  // the client has the first answer
+  std::promise<void> first_closed;
+  ScriptedServer server([&](int fd) {
+    ReadHead(fd);
+    SendAll(fd, Unauthorized());
+    if (connections++ == 0) {
+      // Idle now, and kept by the client: the server drops it, and the client does not
+      // process again before its next open.
+      first_read.get_future().wait();
+      shutdown(fd, SHUT_RDWR);
+      first_closed.set_value();
+    }
+  });
+  StreamClient client = StreamsTo(server.url());
+  client.Open(1, "/s", "");
+  auto events = EventsOf(client, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].outcome.status, 401);
+  first_read.set_value();
+  first_closed.get_future().wait();
+  client.Open(2, "/s", "");  // on the closed connection: no answer, then on a new one
+  events = EventsOf(client, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].key, 2u);
+  EXPECT_EQ(events[0].outcome.status, 401);
+  EXPECT_TRUE(events[0].outcome.error.empty()) << events[0].outcome.error;
+  EXPECT_EQ(server.accepted(), 2);
+}
+
 TEST(StreamClientTest, AConnectionClosedBeforeTheAnswerOrRefusedIsAnError) {
   ScriptedServer server([](int fd) { ReadHead(fd); });
   StreamClient client = StreamsTo(server.url());

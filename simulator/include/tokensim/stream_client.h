@@ -2,11 +2,13 @@
 // StreamClient: Server-Sent-Events streams to an http:// server on non-blocking sockets in an
 // epoll set of its own, driven from one thread; HttpLoad opens its streams through it.
 //
-// A stream is a connection of its own: connect, one GET, then the answer. A 200 answer is a
-// stream once its `ready` event has arrived, and stays open until Close() or until the server
-// ends it; what it sends after ready (heartbeats, events) is read and dropped. Any other
-// answer, read whole (ParseHttpResponse), is a refusal. Connections close abortively (RST),
-// so the server's next read or write on a stream the client hung up fails at once.
+// A stream is one GET on a connection, then the answer. A 200 answer is a stream once its
+// `ready` event has arrived, and stays open until Close() or until the server ends it; what it
+// sends after ready (heartbeats, events) is read and dropped, and the connection ends with the
+// stream. Any other answer, read whole (ParseHttpResponse), is a refusal; its connection, if the
+// server keeps it alive, carries a later Open(), as a browser's pool does (a request on one the
+// server closed meanwhile is retried once on a new connection). Connections close abortively
+// (RST), so the server's next read or write on a stream the client hung up fails at once.
 //
 // It exists for speed, as KeepAliveClient does: a libcurl transfer per stream cost the client
 // thread far more than the stream's own system calls (docs/benchmarks.md). Not thread-safe.
@@ -61,10 +63,14 @@ class StreamClient {
 
  private:
   struct Conn;
+  void Connect(Conn* c);
+  bool RetryFresh(Conn* c);
   void Flush(Conn* c);
   void OnEvent(Conn* c, uint32_t events);
   void Read(Conn* c, uint32_t events);
-  void End(Conn* c, HttpOutcome outcome);
+  // Reports the end; `keep`: the connection goes to idle_ rather than closing.
+  void End(Conn* c, HttpOutcome outcome, bool keep = false);
+  void DropIdle(Conn* c);
 
   const sockaddr_storage address_;
   const socklen_t address_len_;
@@ -72,6 +78,7 @@ class StreamClient {
   const std::string prefix_;
   int epoll_fd_ = -1;
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns_;
+  std::vector<std::unique_ptr<Conn>> idle_;  // refused on, kept alive: reused last in, first out
   std::vector<std::unique_ptr<Conn>> closed_;  // freed after Process(): events may name them
   std::vector<Event> events_;
   std::vector<char> scratch_ = std::vector<char>(16 * 1024);  // recv() buffer

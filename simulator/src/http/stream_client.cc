@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -25,10 +26,21 @@ struct StreamClient::Conn {
   int fd = -1;
   bool connecting = false;
   bool ready = false;
-  std::string out;
+  bool idle = false;     // in idle_, waiting for the next open
+  bool reused = false;   // the connection carried an answer before this request
+  bool retried = false;  // the request is on its second connection
+  std::string out;       // the request; kept whole on a reused connection, for a retry
   size_t out_done = 0;
   std::string in;  // the answer so far; dropped once the stream is ready
 };
+
+namespace {
+
+// Idle connections kept for the next opens: as many as refusals overlap, about. More would
+// only hold a session each on the server.
+constexpr size_t kMaxIdle = 32;
+
+}  // namespace
 
 StreamClient::StreamClient(const sockaddr_storage& address, socklen_t address_len,
                            std::string host_header, std::string prefix)
@@ -42,20 +54,37 @@ StreamClient::StreamClient(const sockaddr_storage& address, socklen_t address_le
 
 StreamClient::~StreamClient() {
   for (auto& [key, c] : conns_) close(c->fd);
+  for (auto& c : idle_) close(c->fd);
   close(epoll_fd_);
 }
 
 void StreamClient::Open(uint64_t key, std::string_view path, std::string_view bearer) {
-  auto owned = std::make_unique<Conn>();
-  Conn* c = owned.get();
-  c->key = key;
-  conns_[key] = std::move(owned);
-  std::string& w = c->out;
+  std::string w;
   w.reserve(160 + bearer.size());
   w.append("GET ").append(prefix_).append(path).append(" HTTP/1.1\r\nHost: ");
   w.append(host_header_).append("\r\nUser-Agent: tokensim\r\nAccept: text/event-stream\r\n");
   if (!bearer.empty()) w.append("Authorization: Bearer ").append(bearer).append("\r\n");
   w.append("\r\n");
+  if (!idle_.empty()) {  // the most recently used: the least likely to have timed out
+    std::unique_ptr<Conn> owned = std::move(idle_.back());
+    idle_.pop_back();
+    Conn* c = owned.get();
+    c->key = key;
+    c->idle = false;
+    c->reused = true;
+    c->out = std::move(w);
+    conns_[key] = std::move(owned);
+    return Flush(c);
+  }
+  auto owned = std::make_unique<Conn>();
+  Conn* c = owned.get();
+  c->key = key;
+  c->out = std::move(w);
+  conns_[key] = std::move(owned);
+  Connect(c);
+}
+
+void StreamClient::Connect(Conn* c) {
   c->fd = socket(address_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0) return End(c, {.error = ErrnoText("socket", errno)});
   // No TCP_NODELAY: the request is the connection's only write, and Nagle holds back only a
@@ -78,7 +107,27 @@ void StreamClient::Open(uint64_t key, std::string_view path, std::string_view be
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
     return End(c, {.error = ErrnoText("epoll_ctl", errno)});
   }
-  if (!c->connecting) Flush(c);
+  // On loopback the handshake is over by the time connect() returns (the kernel runs it within
+  // the call), so the request goes out now rather than after an epoll round; the server's first
+  // read then finds it. Still connecting, send() says EAGAIN and EPOLLOUT's edge goes on.
+  Flush(c);
+}
+
+bool StreamClient::RetryFresh(Conn* c) {
+  // A reused connection that fails before any byte of the answer was closed by the server
+  // while idle, as we picked it up: the request never reached it. Once, as HTTP clients do.
+  if (!c->reused || c->retried || !c->in.empty()) return false;
+  auto it = conns_.find(c->key);
+  auto fresh = std::make_unique<Conn>();
+  fresh->key = c->key;
+  fresh->retried = true;
+  fresh->out = std::move(c->out);
+  close(c->fd);
+  c->fd = -1;
+  closed_.push_back(std::move(it->second));
+  it->second = std::move(fresh);
+  Connect(it->second.get());
+  return true;
 }
 
 void StreamClient::Close(uint64_t key) {
@@ -91,28 +140,52 @@ void StreamClient::Close(uint64_t key) {
   conns_.erase(it);
 }
 
-void StreamClient::End(Conn* c, HttpOutcome outcome) {
+void StreamClient::End(Conn* c, HttpOutcome outcome, bool keep) {
   events_.push_back({c->key, Event::Kind::kEnded, std::move(outcome)});
+  auto it = conns_.find(c->key);
+  if (keep && c->fd >= 0 && idle_.size() < kMaxIdle) {
+    c->idle = true;
+    c->key = 0;
+    c->ready = false;
+    c->out.clear();
+    c->out_done = 0;
+    c->in.clear();
+    idle_.push_back(std::move(it->second));
+    conns_.erase(it);
+    return;
+  }
   if (c->fd >= 0) {
     close(c->fd);  // which also takes it out of the epoll set
     c->fd = -1;
   }
-  auto it = conns_.find(c->key);
   closed_.push_back(std::move(it->second));
   conns_.erase(it);
+}
+
+void StreamClient::DropIdle(Conn* c) {
+  close(c->fd);
+  c->fd = -1;
+  auto it = std::find_if(idle_.begin(), idle_.end(), [c](const auto& p) { return p.get() == c; });
+  closed_.push_back(std::move(*it));
+  idle_.erase(it);
 }
 
 void StreamClient::Flush(Conn* c) {
   while (c->out_done < c->out.size()) {
     const ssize_t n = send(c->fd, c->out.data() + c->out_done, c->out.size() - c->out_done, MSG_NOSIGNAL);
     if (n > 0) {
+      c->connecting = false;
       c->out_done += static_cast<size_t>(n);
       continue;
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // EPOLLOUT's next edge goes on
-    return End(c, {.error = ErrnoText("send", errno)});
+    const int err = errno;
+    if (RetryFresh(c)) return;
+    // A refused connection fails the first send with the connect's own error.
+    return End(c, {.error = ErrnoText(c->connecting ? "connect" : "send", err)});
   }
+  if (c->reused) return;  // kept for a retry until the answer begins
   c->out.clear();
   c->out.shrink_to_fit();
 }
@@ -129,6 +202,11 @@ std::vector<StreamClient::Event> StreamClient::Process() {
 }
 
 void StreamClient::OnEvent(Conn* c, uint32_t events) {
+  if (c->idle) {
+    // The server closed an idle connection (a timeout, a restart) or spoke out of turn.
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) DropIdle(c);
+    return;
+  }
   if (c->connecting) {
     if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return;
     if ((events & (EPOLLERR | EPOLLHUP)) != 0) {  // writable alone: connected, nothing to ask
@@ -156,6 +234,7 @@ void StreamClient::Read(Conn* c, uint32_t events) {
       c->fd, scratch_, c->ready ? nullptr : &c->in, /*stop_short=*/!hung_up);
   const bool eof = got.eof;
   const int err = got.error;
+  if (!c->ready && c->in.empty() && (eof || err != 0) && RetryFresh(c)) return;
   if (c->ready) {
     if (eof) End(c, {});
     return;
@@ -181,7 +260,12 @@ void StreamClient::Read(Conn* c, uint32_t events) {
     if (eof) End(c, {});
     return;
   }
-  if (std::holds_alternative<HttpResponse>(whole)) return End(c, std::move(answer));
+  if (auto* r = std::get_if<HttpResponse>(&whole)) {
+    // A refusal read whole leaves the connection fit for the next open, unless the server
+    // said otherwise or sent more than the answer.
+    const bool keep = !r->close && !eof && r->consumed == c->in.size();
+    return End(c, std::move(answer), keep);
+  }
   if (err != 0) return End(c, {.error = ErrnoText("recv", err)});
   if (eof) End(c, {.error = "the connection closed before the answer was complete"});
 }
