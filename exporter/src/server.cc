@@ -59,9 +59,14 @@ class OperatorServer::Impl {
 
   // One event loop, run by one thread: a connection lives on one loop for its whole life, so
   // its handlers never run concurrently and need no strand.
+  //
+  // Each loop accepts for itself on a listening socket of its own, the kernel spreading new
+  // connections over them (SO_REUSEPORT): a connection accepted on one loop and handed to
+  // another cost both loops' scheduler lock, contended, and a wake-up of the other.
   struct Loop {
     std::unordered_set<Session*> sessions;  // touched only on this loop's thread
     asio::io_context ctx{1};                // after `sessions`: destroyed first
+    tcp::acceptor acceptor{ctx};            // after `ctx`: destroyed before it
   };
 
   static std::vector<std::unique_ptr<Loop>> MakeLoops(int threads) {
@@ -72,7 +77,8 @@ class OperatorServer::Impl {
     for (int i = 0; i < threads; ++i) loops.push_back(std::make_unique<Loop>());
     return loops;
   }
-  asio::awaitable<void> Accept();
+  void Listen(const tcp::endpoint& endpoint);
+  asio::awaitable<void> Accept(Loop& loop);
   void MaintenanceLoop();
 
   // After a change a simulation waits on (activity(), a request entering a delay).
@@ -85,8 +91,6 @@ class OperatorServer::Impl {
   const ServiceConfig& config_;
   const std::function<void()> on_activity_;
   std::vector<std::unique_ptr<Loop>> loops_;
-  size_t next_loop_ = 0;
-  tcp::acceptor acceptor_;
   int port_ = 0;
   std::vector<std::thread> threads_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
@@ -387,20 +391,9 @@ OperatorServer::Impl::Impl(OperatorService& service, Clock& clock, Options optio
       clock_(clock),
       config_(service.config()),
       on_activity_(std::move(options.on_activity)),
-      loops_(MakeLoops(config_.io_threads)),
-      acceptor_(loops_[0]->ctx) {
-  const tcp::endpoint endpoint = ResolveListenAddress(loops_[0]->ctx, config_.listen_address);
-  beast::error_code ec;
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    throw std::runtime_error("cannot listen on \"" + config_.listen_address + "\": " +
-                             ec.message());
-  }
-  port_ = acceptor_.local_endpoint().port();
-  asio::co_spawn(loops_[0]->ctx, Accept(), asio::detached);
+      loops_(MakeLoops(config_.io_threads)) {
+  Listen(ResolveListenAddress(loops_[0]->ctx, config_.listen_address));
+  for (auto& loop : loops_) asio::co_spawn(loop->ctx, Accept(*loop), asio::detached);
   for (auto& loop : loops_) {
     work_.push_back(asio::make_work_guard(loop->ctx));
     threads_.emplace_back([ctx = &loop->ctx] { ctx->run(); });
@@ -433,10 +426,12 @@ OperatorServer::Impl::~Impl() {
     done.get_future().wait();
   }
   service_.Shutdown();  // streams are sent their final event and closed by their sessions
-  asio::post(loops_[0]->ctx, [this] {
-    beast::error_code ec;
-    acceptor_.close(ec);
-  });
+  for (auto& loop : loops_) {
+    asio::post(loop->ctx, [l = loop.get()] {
+      beast::error_code ec;
+      l->acceptor.close(ec);
+    });
+  }
   for (auto& loop : loops_) {
     asio::post(loop->ctx, [l = loop.get()] {
       // Close() may release the last reference to a session, which erases it from the set.
@@ -448,13 +443,38 @@ OperatorServer::Impl::~Impl() {
   for (std::thread& t : threads_) t.join();
 }
 
-asio::awaitable<void> OperatorServer::Impl::Accept() {
-  asio::steady_timer backoff(loops_[0]->ctx);
+void OperatorServer::Impl::Listen(const tcp::endpoint& endpoint) {
+  using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+  beast::error_code ec;
+  tcp::endpoint bound = endpoint;
+  for (auto& loop : loops_) {
+    tcp::acceptor& a = loop->acceptor;
+    a.open(bound.protocol(), ec);
+    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+    // The first socket binds without SO_REUSEPORT, so a port another socket holds is refused
+    // as ever (EADDRINUSE) rather than shared; the option, set before listen(), then lets
+    // the other loops' sockets join it. A socket of the same user that binds the port with
+    // SO_REUSEPORT later can still join: the kernel allows that to its owner.
+    const bool first = &loop == &loops_.front();
+    if (!ec && !first) a.set_option(reuse_port(true), ec);
+    if (!ec) a.bind(bound, ec);
+    if (!ec && first) a.set_option(reuse_port(true), ec);
+    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on \"" + config_.listen_address + "\": " +
+                               ec.message());
+    }
+    if (first) bound = a.local_endpoint(ec);  // port 0 is now the one the kernel chose
+  }
+  port_ = bound.port();
+}
+
+asio::awaitable<void> OperatorServer::Impl::Accept(Loop& loop) {
+  asio::steady_timer backoff(loop.ctx);
   for (;;) {
-    Loop& loop = *loops_[next_loop_++ % loops_.size()];
     tcp::endpoint peer;  // from accept() itself: no getpeername() per connection
-    auto [ec, socket] = co_await acceptor_.async_accept(loop.ctx, peer, kNoThrow);
-    if (!acceptor_.is_open()) co_return;
+    auto [ec, socket] = co_await loop.acceptor.async_accept(peer, kNoThrow);
+    if (!loop.acceptor.is_open()) co_return;
     if (ec) {
       // Out of descriptors (EMFILE) and the like: the pending connection stays in the
       // backlog, so pause rather than spin on the same error. Real time: it paces a syscall.
@@ -464,12 +484,8 @@ asio::awaitable<void> OperatorServer::Impl::Accept() {
     }
     beast::error_code opt;
     socket.set_option(tcp::no_delay(true), opt);
-    // The session and its coroutine frames are allocated on the loop that frees them: memory
-    // malloc'ed on this thread and freed on another goes back through the other arena's lock.
-    asio::post(loop.ctx, [this, &loop, socket = std::move(socket), peer]() mutable {
-      auto session = std::make_shared<Session>(*this, loop, std::move(socket), peer);
-      asio::co_spawn(loop.ctx, Session::Run(std::move(session)), asio::detached);
-    });
+    auto session = std::make_shared<Session>(*this, loop, std::move(socket), peer);
+    asio::co_spawn(loop.ctx, Session::Run(std::move(session)), asio::detached);
   }
 }
 

@@ -6,8 +6,10 @@
 // Event-driven (Boost.Beast on Boost.Asio, kept out of this header): a few event-loop threads
 // (config.io_threads) serve every connection, so an open stream or an idle or half-sent
 // connection costs a socket and a little memory, not a thread, and never delays another
-// client. A connection lives on one loop. Requests are framed strictly (RFC 9112): bad framing
-// is answered 400 and the connection closed, a declared body over max_body_bytes 413 at once.
+// client. A connection lives on the loop that accepted it: each loop listens on the port with
+// a socket of its own (SO_REUSEPORT), and the kernel spreads connections over them. Requests
+// are framed strictly (RFC 9112): bad framing is answered 400 and the connection closed, a
+// declared body over max_body_bytes 413 at once.
 // Each stream keeps a read pending, so a client that hangs up is noticed at once.
 //
 // Time: the service's clock drives everything the service does (expiry, heartbeats, injected
