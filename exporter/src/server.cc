@@ -13,6 +13,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -21,12 +24,14 @@
 #include <stdexcept>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "http_framing.h"
 #include "listen_address.h"
 #include "read_header.h"
 #include "socket_deadline.h"
+#include "vx11/simulation.h"
 
 namespace vx11 {
 namespace {
@@ -47,6 +52,7 @@ class OperatorServer::Impl {
   ~Impl();
 
   int port() const { return port_; }
+  void Adopt(int fd);
   OperatorServer::Activity activity() const {
     // Answered first: a request counted as answered has been counted as read before it.
     const uint64_t ended = streams_ended_.load(std::memory_order_seq_cst);
@@ -91,6 +97,7 @@ class OperatorServer::Impl {
   const ServiceConfig& config_;
   const std::function<void()> on_activity_;
   std::vector<std::unique_ptr<Loop>> loops_;
+  std::atomic<size_t> next_adopted_{0};  // Adopt()'s round robin over the loops
   int port_ = 0;
   std::vector<std::thread> threads_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
@@ -489,6 +496,31 @@ asio::awaitable<void> OperatorServer::Impl::Accept(Loop& loop) {
   }
 }
 
+void OperatorServer::Impl::Adopt(int fd) {
+  // Closes the descriptor if the loop never runs the hand-over (the server stops first).
+  struct OwnedFd {
+    int fd;
+    explicit OwnedFd(int f) : fd(f) {}
+    OwnedFd(OwnedFd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+    OwnedFd& operator=(OwnedFd&&) = delete;
+    ~OwnedFd() {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  Loop& loop = *loops_[next_adopted_.fetch_add(1, std::memory_order_relaxed) % loops_.size()];
+  asio::post(loop.ctx, [this, &loop, owned = OwnedFd(fd)]() mutable {
+    tcp::socket socket(loop.ctx);
+    beast::error_code ec;
+    // The protocol only names the socket's type to Asio; reads and writes are the family's.
+    socket.assign(tcp::v4(), owned.fd, ec);
+    if (ec) return;
+    owned.fd = -1;
+    const tcp::endpoint peer(asio::ip::address_v4::loopback(), 0);
+    auto session = std::make_shared<Session>(*this, loop, std::move(socket), peer);
+    asio::co_spawn(loop.ctx, Session::Run(std::move(session)), asio::detached);
+  });
+}
+
 void OperatorServer::Impl::MaintenanceLoop() {
   const Duration period =
       std::min<Duration>(std::chrono::seconds(1), service_.config().heartbeat_interval);
@@ -508,6 +540,15 @@ OperatorServer::OperatorServer(OperatorService& service, Clock& clock, Options o
 OperatorServer::~OperatorServer() = default;
 
 int OperatorServer::port() const { return impl_->port(); }
+
+void OperatorServer::Adopt(int fd) { impl_->Adopt(fd); }
+
+int Simulation::Connect() {
+  int ends[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, ends) != 0) return -1;
+  server_.Adopt(ends[1]);
+  return ends[0];
+}
 
 OperatorServer::Activity OperatorServer::activity() const { return impl_->activity(); }
 

@@ -6,12 +6,17 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/null_sink.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <future>
 #include <regex>
 #include <thread>
 
 #include "http_client.h"
 #include "vx11/logging.h"
+#include "vx11/simulation.h"
 #include "vx11/time_format.h"
 
 namespace vx11 {
@@ -348,6 +353,67 @@ TEST(ServerCapsTest, StreamCapIs503WithRetryAfterAndShutdownSendsFinalEvent) {
   EXPECT_NE(received.find("event: shutdown\ndata: {\"reason\":\"server shutting down\"}\n\n"),
             std::string::npos)
       << received;
+}
+
+// Reads from a non-blocking socket until `done` holds for what arrived, the peer closes, or
+// 10 s pass; returns what arrived.
+std::string ReadUntil(int fd, const std::function<bool(const std::string&)>& done) {
+  std::string got;
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (!done(got) && std::chrono::steady_clock::now() < give_up) {
+    pollfd p{fd, POLLIN, 0};
+    poll(&p, 1, 100);
+    char buf[4096];
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n == 0) break;
+    if (n > 0) got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+void SendAll(int fd, const std::string& s) {
+  ASSERT_EQ(send(fd, s.data(), s.size(), MSG_NOSIGNAL), static_cast<ssize_t>(s.size()));
+}
+
+TEST(SimulationConnectTest, AnAdoptedConnectionIsServedAsAnAcceptedOneAndItsHangUpNoticed) {
+  Fixture f(TestConfig());
+  Simulation sim(f.service, f.server);
+  const int fd = sim.Connect();
+  ASSERT_GE(fd, 0);
+  // Keep-alive requests, then a stream on the same connection.
+  SendAll(fd, "GET /operator/api/health HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string health = ReadUntil(fd, [](const std::string& s) { return s.find("}") != std::string::npos; });
+  EXPECT_EQ(health.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << health;
+  SendAll(fd, "GET /operator/api/events/stream?token=" + kPrincipal + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string stream = ReadUntil(fd, [](const std::string& s) {
+    return s.find("event: ready\n") != std::string::npos && s.find("\n\n", s.find("event: ready")) != std::string::npos;
+  });
+  EXPECT_EQ(stream.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << stream;
+  EXPECT_NE(stream.find("\"auth\":\"principal\""), std::string::npos) << stream;
+  EXPECT_EQ(sim.open_streams(), 1u);
+  const uint64_t ended = sim.activity().streams_ended;
+  close(fd);  // the server's pending read sees the end of the socket at once
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (sim.activity().streams_ended == ended && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(sim.activity().streams_ended, ended + 1);
+  EXPECT_EQ(sim.activity().read, 2u);
+}
+
+TEST(SimulationConnectTest, ConnectionsLeftOpenAreClosedWhenTheServerStops) {
+  int fd = -1;
+  {
+    Fixture f(TestConfig());
+    Simulation sim(f.service, f.server);
+    fd = sim.Connect();
+    ASSERT_GE(fd, 0);
+  }
+  // The server's end is closed: its stop or its never-run hand-over closed it.
+  EXPECT_EQ(ReadUntil(fd, [](const std::string&) { return false; }), "");
+  char c;
+  EXPECT_EQ(recv(fd, &c, 1, 0), 0);
+  close(fd);
 }
 
 TEST(ServerCapsTest, BindingABusyPortThrowsNamingTheAddress) {

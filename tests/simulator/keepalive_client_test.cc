@@ -8,6 +8,7 @@
 #include "tokensim/wake_signal.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -449,6 +450,41 @@ TEST(StreamClientTest, AKeptConnectionTheServerClosedMeanwhileIsRetriedOnceOnANe
   EXPECT_EQ(events[0].outcome.status, 401);
   EXPECT_TRUE(events[0].outcome.error.empty()) << events[0].outcome.error;
   EXPECT_EQ(server.accepted(), 2);
+}
+
+TEST(StreamClientTest, AConnectorHandsOutTheConnectionsInsteadOfTcp) {
+  std::vector<std::thread> servers;
+  int handed = 0;
+  StreamClient client = StreamsTo("http://127.0.0.1:1");  // nothing listens there
+  client.SetConnector([&]() -> int {
+    if (handed++ == 1) {
+      errno = EMFILE;
+      return -1;
+    }
+    int ends[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) return -1;
+    servers.emplace_back([fd = ends[1]] {
+      ReadHead(fd);
+      SendAll(fd, std::string(kStreamHead) + "event: ready\ndata: {}\n\n");
+      char c;
+      recv(fd, &c, 1, 0);  // until the client hangs up
+      close(fd);
+    });
+    const int flags = fcntl(ends[0], F_GETFL);
+    fcntl(ends[0], F_SETFL, flags | O_NONBLOCK);
+    return ends[0];
+  });
+  client.Open(1, "/s", "");
+  auto events = EventsOf(client, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, StreamClient::Event::Kind::kReady);
+  client.Open(2, "/s", "");
+  events = EventsOf(client, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].key, 2u);
+  EXPECT_EQ(events[0].outcome.error, "connect: Too many open files");
+  client.Close(1);
+  for (std::thread& t : servers) t.join();
 }
 
 TEST(StreamClientTest, AConnectionClosedBeforeTheAnswerOrRefusedIsAnError) {

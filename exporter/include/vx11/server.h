@@ -72,6 +72,11 @@ class OperatorServer {
   Activity activity() const;
 
  private:
+  friend class Simulation;
+  // Serves `fd`, a connected stream socket of any family, as an accepted connection (on one
+  // of the loops, soon), and closes it when done. For Simulation::Connect().
+  void Adopt(int fd);
+
   class Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -53,6 +53,12 @@ class HttpLoad {
   // run records. The caller sizes the server for what that puts on the wire.
   void SendQueuedNow();
 
+  // Streams connect through `connector` rather than TCP (StreamClient::SetConnector); http://
+  // URLs only (libcurl connects for itself).
+  void ConnectStreamsWith(StreamClient::Connector connector) {
+    if (streams_client_) streams_client_->SetConnector(std::move(connector));
+  }
+
   // Opens an event stream. With `close_after_ready` the client hangs up as soon as the ready
   // event has arrived, as a page that only checks connectivity would.
   uint64_t OpenStream(const std::string& path, const std::string& bearer, bool close_after_ready,

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,6 +48,13 @@ class StreamClient {
   StreamClient(const StreamClient&) = delete;
   StreamClient& operator=(const StreamClient&) = delete;
 
+  // Where connections come from, when not from a TCP connect() to `address`: returns a
+  // connected stream socket, non-blocking, that the client then owns (-1 and errno on
+  // failure). A simulation hands out connections to its in-process server this way
+  // (vx11::Simulation::Connect).
+  using Connector = std::function<int()>;
+  void SetConnector(Connector connector) { connector_ = std::move(connector); }
+
   // Connects and sends GET prefix+`path` (`bearer` in Authorization when non-empty). `key`
   // names the stream in events; it must not be open already.
   void Open(uint64_t key, std::string_view path, std::string_view bearer);
@@ -64,6 +72,7 @@ class StreamClient {
  private:
   struct Conn;
   void Connect(Conn* c);
+  void Register(Conn* c);  // into the epoll set, then the request out
   bool RetryFresh(Conn* c);
   void Flush(Conn* c);
   void OnEvent(Conn* c, uint32_t events);
@@ -77,6 +86,7 @@ class StreamClient {
   const std::string host_header_;
   const std::string prefix_;
   int epoll_fd_ = -1;
+  Connector connector_;  // empty: TCP
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns_;
   std::vector<std::unique_ptr<Conn>> idle_;  // refused on, kept alive: reused last in, first out
   std::vector<std::unique_ptr<Conn>> closed_;  // freed after Process(): events may name them

@@ -46,6 +46,7 @@ class Engine {
         rng_(sc.seed),
         arrivals_(sc) {
     load_.Watch(std::move(signal));
+    if (auto connector = time_.StreamConnector()) load_.ConnectStreamsWith(std::move(connector));
     ttl_ = sc.service.token_ttl.value_or(Millis(60000));
     for (const Fault& f : sc.faults) {
       if (f.kind != FaultKind::kScrapeFailure) timed_faults_.push_back(&f);

@@ -22,6 +22,11 @@ std::optional<Millis> VirtualTime::NextServiceDeadline() const {
   return std::chrono::ceil<Millis>(deadline - start_);
 }
 
+std::function<int()> VirtualTime::StreamConnector() const {
+  // The host's current process: a restart replaces it.
+  return [&host = host_] { return host.simulation().Connect(); };
+}
+
 // Every request the client has sent has been read by the server, every one the server has
 // read and not answered is in a delay on the clock, and the client has taken every answer (it
 // has as many on the wire as there are delays); and every stream that ended on one side has

@@ -41,6 +41,9 @@ class TimeDriver {
 
   virtual ~TimeDriver() = default;
 
+  // Where stream connections come from: empty for TCP to the URL (StreamClient::Connector).
+  virtual std::function<int()> StreamConnector() const { return {}; }
+
   // The granularity the run moves in, given the one asked for.
   virtual Millis Tick(Millis asked) const = 0;
   // Brings time to scenario time `t`, never backwards.
@@ -78,6 +81,10 @@ class VirtualTime final : public TimeDriver {
   Millis DueThrough(Millis released) const override { return released; }
   std::optional<Millis> NextServiceDeadline() const override;
   bool WaitsForService() const override { return true; }
+  // Streams reach the service over socketpairs it adopts (vx11::Simulation::Connect): a
+  // stream is one request on its own connection, and TCP's set-up and reset for each cost
+  // more than the rest of a stream. Requests and scrapes keep to TCP on the service's port.
+  std::function<int()> StreamConnector() const override;
   bool Quiet(const ClientCounts& client) const override;
   std::string Unsettled(const ClientCounts& client) const override;
   bool NearCap(bool stream, uint64_t on_the_way) const override;

@@ -85,6 +85,11 @@ void StreamClient::Open(uint64_t key, std::string_view path, std::string_view be
 }
 
 void StreamClient::Connect(Conn* c) {
+  if (connector_) {
+    c->fd = connector_();
+    if (c->fd < 0) return End(c, {.error = ErrnoText("connect", errno)});
+    return Register(c);
+  }
   c->fd = socket(address_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0) return End(c, {.error = ErrnoText("socket", errno)});
   // No TCP_NODELAY: the request is the connection's only write, and Nagle holds back only a
@@ -98,6 +103,10 @@ void StreamClient::Connect(Conn* c) {
     if (errno != EINPROGRESS) return End(c, {.error = ErrnoText("connect", errno)});
     c->connecting = true;
   }
+  Register(c);
+}
+
+void StreamClient::Register(Conn* c) {
   // Edge-triggered: one registration for the connection's life, no change of mask when the
   // request is out (a stream costs the thread a handful of system calls; each counts). So
   // every read goes on until the socket is drained.
