@@ -156,6 +156,7 @@ void StreamClient::End(Conn* c, HttpOutcome outcome, bool keep) {
     c->idle = true;
     c->key = 0;
     c->ready = false;
+    c->retried = false;  // the request's, not the connection's: the next one may retry
     c->out.clear();
     c->out_done = 0;
     c->in.clear();
