@@ -4,28 +4,12 @@
 // Boost.URL compiled into this library (header-only mode): exactly one file includes it.
 #include <boost/url/src.hpp>
 
+#include <cstdio>
+#include <optional>
 #include <stdexcept>
 
 namespace vx11::http_framing {
 namespace {
-
-template <typename Body>
-void AppendWireOf(const http::response<Body>& message, std::string& out) {
-  http::response_serializer<Body> serializer{message};
-  boost::beast::error_code ec;
-  while (!serializer.is_done()) {
-    size_t n = 0;
-    serializer.next(ec, [&](boost::beast::error_code&, const auto& buffers) {
-      for (const auto b : boost::beast::buffers_range_ref(buffers)) {
-        out.append(static_cast<const char*>(b.data()), b.size());
-        n += b.size();
-      }
-    });
-    // In-memory bodies have no way to fail.
-    if (ec) throw std::logic_error("serializing an answer: " + ec.message());
-    serializer.consume(n);
-  }
-}
 
 HttpResponse Closing(HttpResponse r) {
   r.headers.emplace_back("Connection", "close");
@@ -153,35 +137,88 @@ bool IsStreamRequest(const HttpRequest& request) {
   return request.path == kStreamPath && request.method == "GET";
 }
 
-http::response<http::string_body> ToBeast(HttpResponse r, unsigned version, bool keep_alive) {
-  http::response<http::string_body> out{static_cast<http::status>(r.status), version};
-  if (!r.content_type.empty()) out.set(http::field::content_type, r.content_type);
-  for (auto& [name, value] : r.headers) {
-    if (boost::beast::iequals(name, "Connection")) {
-      keep_alive = keep_alive && !boost::beast::iequals(value, "close");
+namespace {
+
+// Beast's field-value trimming (spaces and tabs at either end), kept so that an answer's
+// bytes are what Beast's serializer wrote for the same message.
+std::string_view Trimmed(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+void AppendStatusLine(unsigned version, int status, std::string& out) {
+  const auto code = static_cast<unsigned>(status);
+  const char line[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10 % 10), '.',
+                       static_cast<char>('0' + version % 10), ' ',
+                       static_cast<char>('0' + code / 100 % 10),
+                       static_cast<char>('0' + code / 10 % 10), static_cast<char>('0' + code % 10),
+                       ' '};
+  out.append(line, sizeof(line));
+  const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+}
+
+void AppendField(std::string_view name, std::string_view value, std::string& out) {
+  out.append(name);
+  out += ": ";
+  out.append(Trimmed(value));
+  out += "\r\n";
+}
+
+// The status line and fields of `r`, then the blank line. `length`: the Content-Length field,
+// if the answer has one (not a 204's, not a stream's).
+void AppendHead(const HttpResponse& r, unsigned version, bool keep_alive,
+                std::optional<size_t> length, std::string& out) {
+  AppendStatusLine(version, r.status, out);
+  if (!r.content_type.empty() && !HasLineBreak(r.content_type)) {
+    AppendField("Content-Type", r.content_type, out);
+  }
+  for (const auto& [name, value] : r.headers) {
+    // The transport's own fields, and none that would split the answer.
+    if (boost::beast::iequals(name, "Connection") || boost::beast::iequals(name, "Content-Length") ||
+        HasLineBreak(name) || HasLineBreak(value)) {
       continue;
     }
-    out.insert(name, value);
+    AppendField(name, value, out);
   }
-  out.body() = std::move(r.body);
-  out.keep_alive(keep_alive);
-  if (r.status != 204) out.prepare_payload();
-  return out;
+  // As Beast's keep_alive(): HTTP/1.1 says when it closes, HTTP/1.0 when it stays open.
+  if (version >= 11 && !keep_alive) AppendField("Connection", "close", out);
+  if (version < 11 && keep_alive) AppendField("Connection", "keep-alive", out);
+  if (length) {
+    char digits[24];
+    const int n = std::snprintf(digits, sizeof(digits), "%zu", *length);
+    AppendField("Content-Length", std::string_view(digits, static_cast<size_t>(n)), out);
+  }
+  out += "\r\n";
+}
+
+}  // namespace
+
+bool AppendAnswer(const HttpResponse& r, unsigned version, bool keep_alive, bool head,
+                  std::string& out) {
+  for (const auto& [name, value] : r.headers) {
+    if (boost::beast::iequals(name, "Connection") && boost::beast::iequals(Trimmed(value), "close")) {
+      keep_alive = false;
+    }
+  }
+  const bool sized = r.status != 204;
+  AppendHead(r, version, keep_alive, sized ? std::optional<size_t>(r.body.size()) : std::nullopt,
+             out);
+  if (!head) out += r.body;
+  return keep_alive;
 }
 
 std::string StreamHeader(unsigned version) {
-  http::response<http::empty_body> head{http::status::ok, version};
-  head.set(http::field::content_type, "text/event-stream");
-  head.set(http::field::cache_control, "no-cache");
-  head.set("X-Accel-Buffering", "no");
-  head.keep_alive(false);
+  HttpResponse head;
+  head.content_type = "text/event-stream";
+  head.headers = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
   std::string out;
-  AppendWireOf(head, out);
+  AppendHead(head, version, /*keep_alive=*/false, /*length=*/std::nullopt, out);
   return out;
-}
-
-void AppendWire(const http::response<http::string_body>& message, std::string& out) {
-  AppendWireOf(message, out);
 }
 
 std::string AnswerOnce(std::string_view bytes, OperatorService& service) {
@@ -204,31 +241,31 @@ std::string AnswerOnce(std::string_view bytes, OperatorService& service) {
   if (!ec && !parser.is_done()) return "";  // the server would wait for more bytes
   std::string out;
   if (ec) {
-    AppendWire(ToBeast(ParseError(ec, max_body), 11, false), out);
+    AppendAnswer(ParseError(ec, max_body), 11, false, false, out);
     return out;
   }
   const unsigned version = parser.get().version();
   if (auto refused = CheckFraming(parser)) {
-    AppendWire(ToBeast(std::move(*refused), version, false), out);
+    AppendAnswer(*refused, version, false, false, out);
     return out;
   }
   auto mapped = ToServiceRequest(parser.get(), "127.0.0.1");
   if (auto* own = std::get_if<HttpResponse>(&mapped)) {
-    AppendWire(ToBeast(std::move(*own), version, parser.get().keep_alive()), out);
+    AppendAnswer(*own, version, parser.get().keep_alive(), false, out);
     return out;
   }
   const HttpRequest& req = std::get<HttpRequest>(mapped);
   if (IsStreamRequest(req)) {
     auto opened = service.OpenStream(req);
     if (auto* refused = std::get_if<HttpResponse>(&opened)) {
-      AppendWire(ToBeast(std::move(*refused), version, parser.get().keep_alive()), out);
+      AppendAnswer(*refused, version, parser.get().keep_alive(), false, out);
       return out;
     }
     auto& stream = std::get<OperatorService::OpenedStream>(opened);
     service.CloseStream(stream.stream);
     return StreamHeader(version) + stream.initial;
   }
-  AppendWire(ToBeast(service.Handle(req), version, parser.get().keep_alive()), out);
+  AppendAnswer(service.Handle(req), version, parser.get().keep_alive(), false, out);
   return out;
 }
 

@@ -53,14 +53,16 @@ std::variant<HttpRequest, HttpResponse> ToServiceRequest(const Request& request,
 // Whether `request` opens an event stream (the transport serves those itself).
 bool IsStreamRequest(const HttpRequest& request);
 
-// A service answer as a Beast message; `keep_alive` false adds `Connection: close`.
-http::response<http::string_body> ToBeast(HttpResponse response, unsigned version,
-                                          bool keep_alive);
-
-// Appends the wire bytes of `message`, as Beast's serializer writes them, to `out`: one buffer
-// for one socket write. (Beast's own async write walks the message's buffer sequence again at
-// every step, which cost a token request more than the rest of its answer did.)
-void AppendWire(const http::response<http::string_body>& message, std::string& out);
+// Appends the wire bytes of an answer to `out` (one buffer for one socket write): the status
+// line, Content-Type, the service's headers in order, the transport's Connection and
+// Content-Length, and the body unless `head` (a HEAD answer keeps the GET answer's length).
+// The bytes are those Beast's serializer writes for the same message, without building one
+// (its fields and serializer cost a token request more than the rest of its answer). The
+// service's own Connection and Content-Length headers are not copied (a "Connection: close"
+// among them closes the connection), nor is a header with a line break in it. Returns whether
+// the connection carries another request: `keep_alive` and no "Connection: close".
+bool AppendAnswer(const HttpResponse& response, unsigned version, bool keep_alive, bool head,
+                  std::string& out);
 
 // The status line and headers of an opened stream (no length: it ends with the connection).
 std::string StreamHeader(unsigned version);

@@ -307,14 +307,12 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
   // and neither side asked to close).
   asio::awaitable<bool> Write(HttpResponse r, unsigned version, bool keep_alive,
                               bool head = false) {
-    auto message = framing::ToBeast(std::move(r), version, keep_alive);
-    if (head) message.body().clear();  // Content-Length stays that of the GET answer
     wire_.clear();
-    framing::AppendWire(message, wire_);
+    const bool goes_on = framing::AppendAnswer(r, version, keep_alive, head, wire_);
     deadline_.Begin(config().request_timeout);
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(wire_), kNoThrow);
     deadline_.End();
-    co_return !ec && message.keep_alive();
+    co_return !ec && goes_on;
   }
 
   asio::awaitable<void> ServeStream(OperatorService::OpenedStream opened, unsigned version) {
