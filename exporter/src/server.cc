@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "edge_socket.h"
 #include "http_framing.h"
 #include "listen_address.h"
 #include "read_header.h"
@@ -124,7 +125,11 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
         deadline_(socket_.get_executor(), std::min(server.config_.idle_timeout, server.config_.request_timeout)),
         remote_(peer.address().to_string()),
         wake_(loop.ctx),
-        delay_(loop.ctx) {}
+        delay_(loop.ctx) {
+    // Send() writes before it waits; a socket in blocking mode would block the loop instead.
+    beast::error_code ec;
+    socket_.non_blocking(true, ec);
+  }
 
   ~Session() {
     loop_.sessions.erase(this);
@@ -163,10 +168,9 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
         // Between requests only the idle timeout runs; the request timeout starts with the
         // first byte, so a slow client cannot hold a connection by trickling bytes.
         deadline_.Begin(config().idle_timeout);
-        auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(2048), kNoThrow);
+        const beast::error_code ec = co_await ReadSome();
         deadline_.End();
         if (ec) co_return;
-        buffer_.commit(n);
       }
       deadline_.Begin(config().request_timeout);  // until the request is read whole
       // A request has begun; whatever becomes of it, it is answered (or given up) once.
@@ -309,10 +313,46 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
                               bool head = false) {
     wire_.clear();
     const bool goes_on = framing::AppendAnswer(r, version, keep_alive, head, wire_);
+    co_return co_await Send(asio::buffer(wire_)) && goes_on;
+  }
+
+  // Reads what has arrived into buffer_, waiting for it if nothing has. A read shorter than
+  // asked drained the socket: the next one waits for the socket's next readiness event
+  // first instead of trying a recv() that would fail (EdgeSocket).
+  asio::awaitable<beast::error_code> ReadSome() {
+    constexpr size_t kChunk = 2048;
+    for (;;) {
+      if (!drained_) {
+        beast::error_code ec;
+        const size_t n = socket_.read_some(buffer_.prepare(kChunk), ec);  // non-blocking
+        if (!ec) {
+          buffer_.commit(n);
+          drained_ = n < kChunk;
+          co_return ec;
+        }
+        if (ec != asio::error::would_block) co_return ec;
+      }
+      auto [ec] = co_await socket_.WaitReadable(kNoThrow);
+      if (ec) co_return ec;
+      drained_ = false;
+    }
+  }
+
+  // Writes `data` whole; true if it was. Nearly every answer fits in the socket's send
+  // buffer and is written by the first send(), with no wait: an async write would post its
+  // completion even then, and the loop would poll epoll once more before running it (one
+  // syscall and one handler per request). What does not fit is written as the socket drains,
+  // within the request timeout.
+  asio::awaitable<bool> Send(asio::const_buffer data) {
+    beast::error_code ec;
+    const size_t n = socket_.write_some(data, ec);  // non-blocking (constructor)
+    if (!ec && n == data.size()) co_return true;
+    if (ec && ec != asio::error::would_block) co_return false;
+    data += ec ? 0 : n;
     deadline_.Begin(config().request_timeout);
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(wire_), kNoThrow);
+    auto [wec, written] = co_await asio::async_write(socket_, data, kNoThrow);
     deadline_.End();
-    co_return !ec && goes_on;
+    co_return !wec;
   }
 
   asio::awaitable<void> ServeStream(OperatorService::OpenedStream opened, unsigned version) {
@@ -336,8 +376,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
     const bool served = !hung_up_;
     while (!hung_up_) {
       if (!batch.empty()) {
-        auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(batch), kNoThrow);
-        if (ec) break;
+        if (!co_await Send(asio::buffer(batch))) break;  // no deadline: it was stopped
       }
       if (!more) break;
       more = sse_->Take(&batch);
@@ -375,7 +414,8 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
 
   Impl& server_;
   Loop& loop_;
-  tcp::socket socket_;
+  EdgeSocket socket_;
+  bool drained_ = false;  // the last read took all there was (ReadSome)
   SocketDeadline deadline_;  // idle and request timeouts, on real time
   beast::flat_buffer buffer_;
   std::string wire_;  // the answer being written; its capacity kept between requests
