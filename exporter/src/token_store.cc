@@ -145,9 +145,10 @@ TokenStore::~TokenStore() = default;
 TokenStore::Shard& TokenStore::ShardFor(TokenId id) { return *shards_[id.hi % kShards]; }
 
 TokenStore::IssueResult TokenStore::Issue(TokenId id, uint32_t principal, MonoTime now) {
+  Shard& shard = ShardFor(id);
+  shard.Prefetch(id);  // the new token's slot: a cache miss in a table of many tokens
   for (int attempt = 0; attempt < 2; ++attempt) {
     {
-      Shard& shard = ShardFor(id);
       std::lock_guard<std::mutex> lock(shard.mu_);
       // Lazy expiry keeps memory bounded between scrapes without a background sweep.
       size_.fetch_sub(shard.PurgeUntil(Ticks(now)), std::memory_order_relaxed);
