@@ -55,10 +55,13 @@ class OperatorServer::Impl {
   int port() const { return port_; }
   void Adopt(int fd);
   OperatorServer::Activity activity() const {
-    // Answered first: a request counted as answered has been counted as read before it.
-    const uint64_t ended = streams_ended_.load(std::memory_order_seq_cst);
-    const uint64_t answered = answered_.load(std::memory_order_seq_cst);
-    return {read_.load(std::memory_order_seq_cst), answered, ended};
+    // Every loop's answered before any loop's read: a request counted as answered has been
+    // counted as read before it, on its loop's thread.
+    OperatorServer::Activity a;
+    for (const auto& loop : loops_) a.streams_ended += loop->counts.streams_ended.load();
+    for (const auto& loop : loops_) a.answered += loop->counts.answered.load();
+    for (const auto& loop : loops_) a.read += loop->counts.read.load();
+    return a;
   }
 
  private:
@@ -71,6 +74,15 @@ class OperatorServer::Impl {
   // connections over them (SO_REUSEPORT): a connection accepted on one loop and handed to
   // another cost both loops' scheduler lock, contended, and a wake-up of the other.
   struct Loop {
+    // Requests begun (a first byte read), requests whose answer is decided, and streams
+    // whose serving began and ended (activity()): written by this loop's thread only, and on
+    // a cache line of their own, so that the loops do not take it from each other per request.
+    struct alignas(64) Counts {
+      std::atomic<uint64_t> read{0};
+      std::atomic<uint64_t> answered{0};
+      std::atomic<uint64_t> streams_ended{0};
+    };
+    Counts counts;
     std::unordered_set<Session*> sessions;  // touched only on this loop's thread
     asio::io_context ctx{1};                // after `sessions`: destroyed first
     tcp::acceptor acceptor{ctx};            // after `ctx`: destroyed before it
@@ -102,11 +114,6 @@ class OperatorServer::Impl {
   int port_ = 0;
   std::vector<std::thread> threads_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-
-  // Requests begun (a first byte read) and requests whose answer is decided (activity()).
-  std::atomic<uint64_t> read_{0};
-  std::atomic<uint64_t> answered_{0};
-  std::atomic<uint64_t> streams_ended_{0};  // of streams whose serving began
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -174,9 +181,9 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
       }
       deadline_.Begin(config().request_timeout);  // until the request is read whole
       // A request has begun; whatever becomes of it, it is answered (or given up) once.
-      server_.read_.fetch_add(1, std::memory_order_seq_cst);
+      loop_.counts.read.fetch_add(1, std::memory_order_seq_cst);
       server_.Stir();
-      Answered answered(server_);
+      Answered answered(server_, loop_);
       framing::Parser parser;
       framing::Configure(parser, config().max_body_bytes);
       if (auto ec = co_await ReadHeader(socket_, buffer_, parser); ec) {
@@ -237,19 +244,20 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
   // the request is given up (scope exit).
   class Answered {
    public:
-    explicit Answered(Impl& server) : server_(server) {}
+    Answered(Impl& server, Loop& loop) : server_(server), loop_(loop) {}
     ~Answered() { Now(); }
     Answered(const Answered&) = delete;
     Answered& operator=(const Answered&) = delete;
     void Now() {
       if (done_) return;
       done_ = true;
-      server_.answered_.fetch_add(1, std::memory_order_seq_cst);
+      loop_.counts.answered.fetch_add(1, std::memory_order_seq_cst);
       server_.Stir();
     }
 
    private:
     Impl& server_;
+    Loop& loop_;
     bool done_ = false;
   };
 
@@ -390,7 +398,7 @@ class OperatorServer::Impl::Session : public std::enable_shared_from_this<Sessio
     }
     server_.service_.CloseStream(sse_);
     if (served) {
-      server_.streams_ended_.fetch_add(1, std::memory_order_seq_cst);
+      loop_.counts.streams_ended.fetch_add(1, std::memory_order_seq_cst);
       server_.Stir();
     }
   }
